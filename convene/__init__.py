@@ -1,0 +1,152 @@
+"""Convene: the convening side of a peer-learning network of cities."""
+
+import os
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from convene.config import CONFIGS, ProductionConfig
+from convene.extensions import csrf, db, limiter, login, mail, migrate
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def create_app(config: dict | str | None = None) -> Flask:
+    """Build the app. `config` is a config name, or a dict laid over the environment's."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+        instance_path=os.environ.get("CONVENE_INSTANCE", os.path.join(os.getcwd(), "instance")),
+    )
+    name = config if isinstance(config, str) else os.environ.get("CONVENE_ENV", "development")
+    config_class = CONFIGS[name]
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+    app.config.from_object(config_class)
+    if isinstance(config, dict):
+        app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        # psycopg 3 is the driver; accept the plain URL that hosting platforms hand out.
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_templates(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from convene import models  # noqa: F401  (every model, for Alembic and create_all)
+    from convene.sqlite import enable_sqlite_foreign_keys
+
+    db.init_app(app)
+    with app.app_context():
+        enable_sqlite_foreign_keys(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    login.init_app(app)
+    login.login_view = "accounts.sign_in"
+    login.login_message = "Sign in to see that page."
+    login.login_message_category = "info"
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @login.user_loader
+    def load_member(member_id: str):
+        from convene.accounts.models import Member
+
+        member = db.session.get(Member, int(member_id))
+        return member if member is not None and member.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from convene.accounts.routes import bp as accounts
+    from convene.site.routes import bp as site
+
+    app.register_blueprint(site)
+    app.register_blueprint(accounts)
+
+
+def _register_cli(app: Flask) -> None:
+    from convene.demo import demo_cli
+    from convene.notifications.cli import mail_cli
+
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(demo_cli)
+
+
+def _register_templates(app: Flask) -> None:
+    from convene.accounts.permissions import can_manage_organisation
+    from convene.site.navigation import nav_items
+    from convene.text import render_markdown
+    from convene.zones import format_instant, viewer_zone_name
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["instant"] = format_instant
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        viewer_zone_name=viewer_zone_name,
+        can_manage_organisation=can_manage_organisation,
+    )
+
+    @app.context_processor
+    def programme():
+        return {"programme_name": app.config["PROGRAMME_NAME"]}
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        template = code if code in (400, 403, 404, 429) else 500
+        if code == 405:
+            template = 400
+        db.session.rollback()
+        return render_template(f"errors/{template}.html", error=error), code
+
+    for code in (400, 403, 404, 405, 429):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        db.session.rollback()
+        return render_template("errors/400.html", error=error), 400
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html", error=error), 500
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if (
+        request.endpoint
+        and request.endpoint != "static"
+        and "Cache-Control" not in response.headers
+    ):
+        response.headers["Cache-Control"] = "no-store" if request.cookies else "no-cache"
+    return response

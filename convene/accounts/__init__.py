@@ -1,0 +1,1 @@
+"""Organisations, members, roles, sign-in and invitations."""

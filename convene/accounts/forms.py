@@ -1,0 +1,191 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from convene.accounts.models import OrganisationKind, Role
+from convene.accounts.passwords import MIN_LENGTH
+from convene.zones import is_zone, zone_names
+
+US_STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "PR",
+    "GU",
+    "VI",
+    "AS",
+    "MP",
+]
+
+
+def zone_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    choices = [(z, z.replace("_", " ")) for z in zone_names()]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+def validate_zone(form, field) -> None:
+    if field.data and not is_zone(field.data):
+        raise ValidationError(f"“{field.data}” is not an IANA time zone, such as America/Chicago.")
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me signed in on this device")
+    submit = SubmitField("Sign in")
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(min=MIN_LENGTH, max=200, message=f"Use at least {MIN_LENGTH} characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+    submit = SubmitField("Set password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Email me a link")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    zone = SelectField(
+        "Your time zone",
+        choices=[],
+        validators=[Optional(), validate_zone],
+        description="Times are shown in this zone. Leave blank to use your organisation's.",
+    )
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone.choices = zone_choices("Same as my organisation")
+
+
+class OrganisationForm(FlaskForm):
+    kind = SelectField("Kind", choices=[(k.value, k.value.title()) for k in OrganisationKind])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    slug = StringField(
+        "Short name in links",
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Lowercase letters, digits and dashes."),
+        ],
+    )
+    state = SelectField("US state", choices=[("", "—")] + [(s, s) for s in US_STATES])
+    population = IntegerField(
+        "Population", validators=[Optional(), NumberRange(min=1, max=50_000_000)]
+    )
+    zone = SelectField("Time zone", choices=[], validators=[DataRequired(), validate_zone])
+    website = StringField("Website", validators=[Optional(), URL(), Length(max=300)])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone.choices = zone_choices()
+
+    def validate_state(self, field):
+        if self.kind.data == OrganisationKind.CITY and not field.data:
+            raise ValidationError("A city needs its state.")
+
+    def validate_population(self, field):
+        if self.kind.data == OrganisationKind.CITY and not field.data:
+            raise ValidationError("A city needs its population.")
+
+
+class InviteForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
+    submit = SubmitField("Send invitation")
+
+
+class MemberForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
+    organisation_id = SelectField("Organisation", coerce=int, choices=[])
+    submit = SubmitField("Save")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button whose POST carries only the CSRF token."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,154 @@
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from convene.extensions import db
+from convene.types import UTCDateTime, enum_type, utcnow
+
+
+class OrganisationKind(enum.StrEnum):
+    CITY = "city"
+    PARTNER = "partner"
+    PROGRAMME = "programme"
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    CHAMPION = "champion"
+    HOST = "host"
+    ADMIN = "admin"
+
+
+# What each role may do beyond a member's; admin implies everything.
+ROLE_RANK = {Role.MEMBER: 0, Role.CHAMPION: 1, Role.HOST: 1, Role.ADMIN: 2}
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind != 'city' OR (state IS NOT NULL AND population IS NOT NULL)",
+            name="city_has_state_and_population",
+        ),
+        sa.CheckConstraint("population IS NULL OR population > 0", name="population_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind))
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    state: Mapped[str | None] = mapped_column(sa.String(2))
+    population: Mapped[int | None]
+    zone: Mapped[str] = mapped_column(sa.String(64))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["Member"]] = relationship(
+        back_populates="organisation", order_by="Member.name"
+    )
+
+    @property
+    def is_city(self) -> bool:
+        return self.kind == OrganisationKind.CITY
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind == OrganisationKind.PARTNER
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.state}" if self.is_city and self.state else self.name
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+class Member(UserMixin, db.Model):
+    __tablename__ = "members"
+    __table_args__ = (
+        # One champion per city: the database refuses a second active one.
+        sa.Index(
+            "uq_members_one_champion",
+            "organisation_id",
+            unique=True,
+            sqlite_where=sa.text("role = 'champion' AND active"),
+            postgresql_where=sa.text("role = 'champion' AND active"),
+        ),
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    title: Mapped[str | None] = mapped_column(sa.String(120))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    role: Mapped[Role] = mapped_column(enum_type(Role), default=Role.MEMBER)
+    zone: Mapped[str | None] = mapped_column(sa.String(64))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="members")
+
+    @validates("email")
+    def _normalise_email(self, _key, value: str) -> str:
+        return normalise_email(value)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive members
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_host(self) -> bool:
+        return self.role == Role.HOST
+
+    @property
+    def is_champion(self) -> bool:
+        return self.role == Role.CHAMPION
+
+    def has_role(self, role: Role | str) -> bool:
+        """Admins hold every role; champion and host each add to member."""
+        role = Role(role)
+        if self.role == Role.ADMIN or self.role == role:
+            return True
+        return role == Role.MEMBER
+
+    def __repr__(self) -> str:
+        return f"<Member {self.email} {self.role}>"
+
+
+def normalise_email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class MemberToken(db.Model):
+    """A single-use, expiring link sent by email; only a hash of the secret is stored."""
+
+    __tablename__ = "member_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_type(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()

@@ -1,0 +1,311 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from convene.accounts.forms import (
+    ConfirmForm,
+    ForgotPasswordForm,
+    InviteForm,
+    MemberForm,
+    NewPasswordForm,
+    OrganisationForm,
+    ProfileForm,
+    SignInForm,
+)
+from convene.accounts.invitations import (
+    AccountError,
+    accept_invitation,
+    check_role_fits,
+    find_token,
+    invite_member,
+    request_password_reset,
+    reset_password,
+)
+from convene.accounts.models import Member, Organisation, OrganisationKind, Role, TokenPurpose
+from convene.accounts.passwords import verify_password
+from convene.accounts.permissions import can_manage_member, can_manage_organisation, role_required
+from convene.extensions import db, limiter
+from convene.types import utcnow
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("site.home")
+
+
+def _sign_in_key() -> str:
+    return f"{request.remote_addr}:{(request.form.get('email') or '').strip().lower()}"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
+    key_func=_sign_in_key,
+    methods=["POST"],
+    error_message="Too many sign-in attempts. Wait a minute, then try again.",
+)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        member = db.session.scalar(select(Member).where(Member.email == form.email.data.lower()))
+        if verify_password(member, form.password.data) and member.active:
+            login_user(member, remember=form.remember.data)
+            member.last_sign_in_at = utcnow()
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        # One message for every failure: it must not tell whether the email is registered.
+        flash("That email and password do not match an active account.", "error")
+    return render_template("accounts/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
+def accept_invitation_view(token: str):
+    return _password_from_link(token, TokenPurpose.INVITATION, accept_invitation)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_view(token: str):
+    return _password_from_link(token, TokenPurpose.PASSWORD_RESET, reset_password)
+
+
+def _password_from_link(token: str, purpose: TokenPurpose, action):
+    found = find_token(token, purpose)
+    if found is None:
+        return render_template("accounts/link_expired.html", purpose=purpose), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            member = action(found, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("accounts/link_expired.html", purpose=purpose), 409
+        if current_user.is_authenticated:
+            logout_user()
+        login_user(member)
+        member.last_sign_in_at = utcnow()
+        db.session.commit()
+        flash(f"Welcome, {member.name}. Your password is set.", "success")
+        return redirect(url_for("site.home"))
+    return render_template(
+        "accounts/set_password.html", form=form, member=found.member, purpose=purpose
+    )
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            "If that address has an account, a link to reset the password is on its way.",
+            "info",
+        )
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data.strip()
+        current_user.title = form.title.data or None
+        current_user.zone = form.zone.data or None
+        db.session.commit()
+        flash("Your details are saved.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+# --- organisations and their people -------------------------------------------------------
+
+
+@bp.get("/admin/organisations")
+@role_required(Role.ADMIN)
+def organisations():
+    rows = db.session.execute(
+        select(Organisation, func.count(Member.id))
+        .outerjoin(Member, (Member.organisation_id == Organisation.id) & Member.active)
+        .group_by(Organisation.id)
+        .order_by(Organisation.kind, Organisation.name)
+    ).all()
+    return render_template("accounts/organisations.html", rows=rows)
+
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@bp.route("/admin/organisations/<slug>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_organisation(slug: str | None = None):
+    organisation = None
+    if slug is not None:
+        organisation = db.first_or_404(select(Organisation).where(Organisation.slug == slug))
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        if organisation is None:
+            organisation = Organisation()
+            db.session.add(organisation)
+        form.populate_obj(organisation)
+        organisation.kind = OrganisationKind(form.kind.data)
+        if not organisation.is_city:
+            organisation.state = organisation.state or None
+            organisation.population = None if not form.population.data else form.population.data
+        organisation.state = organisation.state or None
+        organisation.website = organisation.website or None
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append("Another organisation already has this name or short name.")
+        else:
+            flash(f"{organisation.name} is saved.", "success")
+            return redirect(url_for("accounts.people", slug=organisation.slug))
+    return render_template("accounts/organisation_form.html", form=form, organisation=organisation)
+
+
+@bp.get("/organisations/<slug>/people")
+@login_required
+def people(slug: str):
+    organisation = db.first_or_404(select(Organisation).where(Organisation.slug == slug))
+    if not can_manage_organisation(current_user, organisation):
+        abort(403)
+    members = db.session.scalars(
+        select(Member)
+        .where(Member.organisation_id == organisation.id)
+        .order_by(Member.active.desc(), Member.name)
+    ).all()
+    return render_template(
+        "accounts/people.html",
+        organisation=organisation,
+        members=members,
+        confirm=ConfirmForm(),
+        can_manage_member=can_manage_member,
+    )
+
+
+@bp.route("/organisations/<slug>/invite", methods=["GET", "POST"])
+@login_required
+def invite(slug: str):
+    organisation = db.first_or_404(select(Organisation).where(Organisation.slug == slug))
+    if not can_manage_organisation(current_user, organisation):
+        abort(403)
+    form = InviteForm()
+    if not current_user.is_admin:
+        form.role.choices = [(Role.MEMBER.value, "Member")]
+    if form.validate_on_submit():
+        try:
+            member = invite_member(
+                current_user,
+                organisation,
+                form.email.data,
+                form.name.data,
+                role=Role(form.role.data),
+                title=form.title.data or None,
+            )
+            db.session.commit()
+        except (AccountError, IntegrityError) as exc:
+            db.session.rollback()
+            message = str(exc) if isinstance(exc, AccountError) else "That account exists."
+            form.email.errors.append(message)
+        else:
+            flash(f"An invitation is on its way to {member.email}.", "success")
+            return redirect(url_for("accounts.people", slug=organisation.slug))
+    return render_template("accounts/invite.html", form=form, organisation=organisation)
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_member(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    form = MemberForm(obj=member)
+    form.organisation_id.choices = [
+        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+    ]
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation_id.data)
+        role = Role(form.role.data)
+        try:
+            if role != member.role or organisation.id != member.organisation_id:
+                if role == Role.CHAMPION and member.role == Role.CHAMPION:
+                    member.role = Role.MEMBER  # let the check see the city without them
+                    db.session.flush()
+                check_role_fits(role, organisation)
+            member.name = form.name.data.strip()
+            member.title = form.title.data or None
+            member.role = role
+            member.organisation = organisation
+            db.session.commit()
+        except (AccountError, IntegrityError) as exc:
+            db.session.rollback()
+            form.role.errors.append(
+                str(exc) if isinstance(exc, AccountError) else "That city has a champion."
+            )
+        else:
+            flash(f"{member.name} is saved.", "success")
+            return redirect(url_for("accounts.people", slug=organisation.slug))
+    return render_template("accounts/member_form.html", form=form, member=member)
+
+
+@bp.post("/members/<int:member_id>/<any(deactivate, reactivate):action>")
+@login_required
+def set_active(member_id: int, action: str):
+    member = db.get_or_404(Member, member_id)
+    if not can_manage_member(current_user, member) or member.id == current_user.id:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    member.active = action == "reactivate"
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash(f"{member.organisation.name} already has an active champion.", "error")
+    else:
+        verb = "can sign in again" if member.active else "can no longer sign in"
+        flash(f"{member.name} {verb}.", "success")
+    return redirect(url_for("accounts.people", slug=member.organisation.slug))
+
+
+@bp.get("/admin/members")
+@role_required(Role.ADMIN)
+def members():
+    query = (request.args.get("q") or "").strip().lower()
+    stmt = (
+        select(Member)
+        .options(selectinload(Member.organisation))
+        .join(Organisation)
+        .order_by(Organisation.name, Member.name)
+    )
+    if query:
+        like = f"%{query}%"
+        stmt = stmt.where(
+            Member.email.like(like)
+            | func.lower(Member.name).like(like)
+            | func.lower(Organisation.name).like(like)
+        )
+    role = request.args.get("role")
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(Member.role == Role(role))
+    return render_template(
+        "accounts/members.html", members=db.session.scalars(stmt).all(), q=query, role=role
+    )

@@ -1,0 +1,162 @@
+"""Queueing and delivering mail.
+
+queue_email only adds a row to the session: the caller's commit sends it into the outbox
+with the change it reports, and a rollback takes both away. Delivery happens later, in
+deliver_pending, run by `flask mail send`.
+"""
+
+import base64
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_mail import Attachment as MailAttachment
+from flask_mail import Message
+from sqlalchemy import select
+
+from convene.extensions import db, mail
+from convene.notifications.models import OutboxMessage, OutboxStatus
+from convene.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. 'text/calendar; method=REQUEST; charset=utf-8'
+    data: bytes
+
+
+def queue_email(
+    recipient: str,
+    subject: str,
+    template: str,
+    attachments: tuple[Attachment, ...] | list[Attachment] = (),
+    **context,
+) -> OutboxMessage:
+    """Render mail/<template>.txt (and .html when present) into a pending outbox row."""
+    context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
+    text = render_template(f"mail/{template}.txt", subject=subject, **context)
+    try:
+        html = render_template(f"mail/{template}.html", subject=subject, **context)
+    except Exception as exc:  # no HTML version of this mail
+        if exc.__class__.__name__ != "TemplateNotFound":
+            raise
+        html = None
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachments=[
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "data": base64.b64encode(a.data).decode("ascii"),
+            }
+            for a in attachments
+        ],
+        status=OutboxStatus.PENDING,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    return message
+
+
+def _to_mail(message: OutboxMessage) -> Message:
+    mail_message = Message(
+        subject=message.subject,
+        recipients=[message.recipient],
+        body=message.body_text,
+        html=message.body_html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers={"X-Convene-Outbox-Id": str(message.id)},
+    )
+    mail_message.msgId = make_msgid(domain="convene", idstring=f"outbox-{message.id}")
+    for item in message.attachments or []:
+        mail_message.attachments.append(
+            MailAttachment(
+                filename=item["filename"],
+                data=base64.b64decode(item["data"]),
+                content_type=item["content_type"],
+                disposition="attachment",
+            )
+        )
+    return mail_message
+
+
+def _transport(mail_message: Message, message: OutboxMessage) -> None:
+    kind = current_app.config["MAIL_TRANSPORT"]
+    if kind == "smtp":
+        mail.send(mail_message)
+    elif kind == "folder":
+        folder = Path(current_app.config["MAIL_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{message.id:06d}.eml").write_bytes(mail_message.as_bytes())
+    elif kind == "console":
+        log.warning("mail to %s: %s\n%s", message.recipient, message.subject, message.body_text)
+    else:
+        raise RuntimeError(f"unknown MAIL_TRANSPORT {kind!r}")
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back off 1, 2, 4 ... minutes, at most an hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def deliver_pending(batch: int = 50) -> tuple[int, int]:
+    """Send due messages; returns (sent, failed attempts).
+
+    Each message is claimed with FOR UPDATE SKIP LOCKED in its own transaction, so two
+    workers on PostgreSQL never send the same one (SQLite has one writer at a time anyway).
+    """
+    sent = failed = 0
+    for _ in range(batch):
+        message = db.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= utcnow(),
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if message is None:
+            break
+        try:
+            _transport(_to_mail(message), message)
+        except Exception as exc:  # any SMTP or socket failure leaves it pending
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+                message.status = OutboxStatus.FAILED
+            else:
+                message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+            failed += 1
+            log.warning("mail %s to %s failed: %s", message.id, message.recipient, exc)
+        else:
+            message.attempts += 1
+            message.status = OutboxStatus.SENT
+            message.sent_at = utcnow()
+            message.last_error = None
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def watch(interval: float = 5.0, stop_after: int | None = None) -> None:
+    """The worker loop behind `flask mail send --watch`."""
+    rounds = 0
+    while stop_after is None or rounds < stop_after:
+        sent, failed = deliver_pending()
+        if sent or failed:
+            log.info("mail: %s sent, %s failed", sent, failed)
+        rounds += 1
+        if not sent:
+            time.sleep(interval)

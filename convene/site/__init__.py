@@ -1,0 +1,1 @@
+"""The home page, health check and the pieces of the layout every page shares."""

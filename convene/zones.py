@@ -1,0 +1,85 @@
+"""Time zones: which zone a viewer sees, and how a local wall time becomes a UTC instant."""
+
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import current_app
+from flask_login import current_user
+
+
+class ZoneError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, or a ZoneError with a message fit for a form."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ZoneError(f"“{name}” is not an IANA time zone, such as America/Chicago.") from exc
+
+
+def is_zone(name: str | None) -> bool:
+    try:
+        zone(name or "")
+    except ZoneError:
+        return False
+    return True
+
+
+def member_zone_name(member) -> str:
+    """Their own zone, else their organisation's, else the programme's."""
+    if member is not None and getattr(member, "is_authenticated", False):
+        if member.zone:
+            return member.zone
+        if member.organisation is not None and member.organisation.zone:
+            return member.organisation.zone
+    return current_app.config["PROGRAMME_ZONE"]
+
+
+def viewer_zone_name() -> str:
+    return member_zone_name(current_user)
+
+
+def localize(instant: datetime, zone_name: str | None = None) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime given where an instant was expected")
+    return instant.astimezone(zone(zone_name or viewer_zone_name()))
+
+
+def to_utc(day: date, wall: time, zone_name: str) -> datetime:
+    """The UTC instant of a local wall-clock time, refusing times a DST change skips.
+
+    An ambiguous time (the repeated hour in autumn) takes its first occurrence.
+    """
+    tz = zone(zone_name)
+    local = datetime.combine(day, wall).replace(tzinfo=tz, fold=0)
+    round_trip = local.astimezone(UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ZoneError(
+            f"{wall:%H:%M} does not exist on {day:%-d %B %Y} in {zone_name}: "
+            "the clocks skip that hour."
+        )
+    return local.astimezone(UTC)
+
+
+def format_instant(instant: datetime | None, zone_name: str | None = None, style: str = "full"):
+    """An instant as a viewer reads it, with the zone named (abbreviation and IANA name)."""
+    if instant is None:
+        return ""
+    name = zone_name or viewer_zone_name()
+    local = localize(instant, name)
+    abbrev = local.tzname()
+    if style == "time":
+        return f"{local:%H:%M} {abbrev}"
+    if style == "date":
+        return f"{local:%a %-d %b %Y}"
+    if style == "short":
+        return f"{local:%a %-d %b, %H:%M} {abbrev}"
+    return f"{local:%a %-d %b %Y, %H:%M} {abbrev} ({name})"

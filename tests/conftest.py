@@ -1,0 +1,403 @@
+"""Shared fixtures: an app on SQLite or PostgreSQL, factories, a real SMTP server, a browser.
+
+CONVENE_TEST_DB=sqlite (default) or postgresql picks the backend for the whole run;
+CONVENE_TEST_PG is the server's URL without a database name. Each run gets a fresh database.
+"""
+
+import email
+import email.policy
+import os
+import socket
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask_login import FlaskLoginClient
+from sqlalchemy import event, text
+
+from convene import create_app
+from convene.accounts.models import Member, Organisation, OrganisationKind, Role
+from convene.accounts.passwords import hash_password
+from convene.extensions import db
+
+os.environ["CONVENE_ENV"] = "testing"
+BACKEND = os.environ.get("CONVENE_TEST_DB", "sqlite")
+PG_URL = os.environ.get("CONVENE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header(config):
+    return f"convene database backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On SQLite, tests that need PostgreSQL's concurrency are deselected (not skipped)."""
+    if BACKEND == "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+def _pg_admin():
+    import psycopg
+
+    return psycopg.connect(
+        PG_URL.replace("postgresql+psycopg://", "postgresql://") + "/postgres", autocommit=True
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'convene.sqlite'}"
+        return
+    if BACKEND != "postgresql":
+        raise RuntimeError(f"CONVENE_TEST_DB must be sqlite or postgresql, not {BACKEND!r}")
+    name = f"convene_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = _pg_admin()
+    except Exception as exc:
+        pytest.exit(f"PostgreSQL is not reachable at {PG_URL}: {exc}", returncode=3)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG_URL}/{name}"
+    with _pg_admin() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, smtp_server):
+    app = create_app(_test_config(database_url, smtp_server))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return True
+
+
+def _test_config(database_url, smtp_server, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_TRANSPORT": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "BASE_URL": "http://convene.test",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    if database_url.startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 20, "max_overflow": 120}
+    config.update(overrides)
+    return config
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url, smtp_server, _schema):
+    """Build an app with config overrides (several apps may share the database)."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(_test_config(database_url, smtp_server, **overrides))
+        app.test_client_class = FlaskLoginClient
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def client_for(app):
+    """A test client signed in as the given member."""
+
+    def factory(member: Member):
+        return app.test_client(user=member)
+
+    return factory
+
+
+# --- factories -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_org(app):
+    counter = iter(range(1, 10_000))
+
+    def factory(kind: str = "city", **fields) -> Organisation:
+        n = next(counter)
+        kind = OrganisationKind(kind)
+        defaults = {
+            "kind": kind,
+            "name": f"{kind.value.title()} {n}",
+            "slug": f"{kind.value}-{n}",
+            "zone": "America/New_York",
+        }
+        if kind == OrganisationKind.CITY:
+            defaults |= {"state": "NY", "population": 150_000}
+        org = Organisation(**(defaults | fields))
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return factory
+
+
+@pytest.fixture
+def make_member(app, make_org):
+    counter = iter(range(1, 100_000))
+    password_hash = hash_password(PASSWORD)
+
+    def factory(role: str = "member", organisation: Organisation | None = None, **fields):
+        n = next(counter)
+        role = Role(role)
+        if organisation is None:
+            kind = {"host": "partner", "admin": "programme"}.get(role.value, "city")
+            organisation = make_org(kind)
+        defaults = {
+            "email": f"person{n}@{organisation.slug}.example.org",
+            "name": f"Person {n}",
+            "password_hash": password_hash,
+        }
+        member = Member(organisation=organisation, role=role, **(defaults | fields))
+        db.session.add(member)
+        db.session.commit()
+        return member
+
+    return factory
+
+
+# --- SQL query counting --------------------------------------------------------------------
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as q: ...; q.count` counts SQL statements sent to the database."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
+
+
+# --- mail: a real SMTP server in this process ----------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SMTPServer:
+    """aiosmtpd on a fixed port, so it can be stopped and started again at the same address."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.messages: list[email.message.EmailMessage] = []
+        self._lock = threading.Lock()
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def start(self):
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def clear(self):
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.02)
+        return list(self.messages)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The SMTP server, empty, and running again after the test even if the test stopped it."""
+    smtp_server.clear()
+    yield smtp_server
+    if not smtp_server.running:
+        smtp_server.start()
+    smtp_server.clear()
+
+
+@pytest.fixture
+def deliver_mail(app, smtp):
+    """Send what the outbox holds to the test SMTP server; returns the messages received."""
+    from convene.notifications.outbox import deliver_pending
+
+    def run():
+        before = len(smtp.messages)
+        sent, _failed = deliver_pending()
+        return smtp.wait_for(before + sent)[before:]
+
+    return run
+
+
+def body_of(message: email.message.EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""
+
+
+# --- browser journeys ----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def live_server(make_app, app):
+    """The app served over HTTP on a free port, CSRF on, sharing the test database.
+
+    Depends on `app` so the test can use factories in the same database; the served app
+    is a second instance, as a browser would meet it.
+    """
+    from werkzeug.serving import make_server
+
+    served = make_app(WTF_CSRF_ENABLED=True)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    server.app = served
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"{CHROMIUM} is missing: install the Debian packages chromium and chromium-driver"
+        )
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def _chromium(_playwright):
+    browser = _playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_page(_chromium):
+    """A fresh browser context and page; `timezone_id` of the context is New York."""
+    contexts = []
+
+    def factory(timezone_id: str = "America/New_York"):
+        context = _chromium.new_context(timezone_id=timezone_id, locale="en-US")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
