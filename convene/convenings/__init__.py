@@ -1,0 +1,1 @@
+"""Series of biweekly calls, their host rotation, RSVPs and the call record."""

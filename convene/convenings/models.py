@@ -1,0 +1,152 @@
+import enum
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from convene.accounts.models import Member, Organisation
+from convene.extensions import db
+from convene.types import UTCDateTime, enum_type, utcnow
+
+
+class Series(db.Model):
+    """A recurring call: every `interval_weeks` weeks, on the weekday of `first_date`."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        sa.CheckConstraint("interval_weeks BETWEEN 1 AND 8", name="interval_range"),
+        sa.CheckConstraint("duration_minutes BETWEEN 5 AND 480", name="duration_range"),
+        sa.CheckConstraint("horizon_weeks BETWEEN 1 AND 104", name="horizon_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    first_date: Mapped[date]
+    local_time: Mapped[time]
+    zone: Mapped[str] = mapped_column(sa.String(64))
+    interval_weeks: Mapped[int] = mapped_column(default=2)
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    horizon_weeks: Mapped[int] = mapped_column(default=26)
+    video_url: Mapped[str | None] = mapped_column(sa.String(500))
+    dial_in_number: Mapped[str | None] = mapped_column(sa.String(40))
+    dial_in_code: Mapped[str | None] = mapped_column(sa.String(40))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    rotation: Mapped[list["SeriesHost"]] = relationship(
+        back_populates="series", order_by="SeriesHost.position", cascade="all, delete-orphan"
+    )
+    skips: Mapped[list["SeriesSkip"]] = relationship(
+        back_populates="series", order_by="SeriesSkip.day", cascade="all, delete-orphan"
+    )
+    calls: Mapped[list["Call"]] = relationship(back_populates="series", order_by="Call.starts_at")
+
+
+class SeriesHost(db.Model):
+    """One place in the rotation of host partners."""
+
+    __tablename__ = "series_hosts"
+    __table_args__ = (sa.UniqueConstraint("series_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("series.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+
+    series: Mapped[Series] = relationship(back_populates="rotation")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class SeriesSkip(db.Model):
+    """A date with no call (a holiday): it does not use up a partner's turn."""
+
+    __tablename__ = "series_skips"
+    __table_args__ = (sa.UniqueConstraint("series_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("series.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    series: Mapped[Series] = relationship(back_populates="skips")
+
+
+class CallStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+    HELD = "held"
+
+
+class Call(db.Model):
+    """One occurrence of a series. Keeps its identity when moved; `revision` counts changes
+    that calendar clients must see (move, host, topic or title, cancellation)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        # One call per slot of the series: materialising twice adds nothing.
+        sa.UniqueConstraint("series_id", "slot_date"),
+        sa.CheckConstraint("duration_minutes BETWEEN 5 AND 480", name="duration_range"),
+        sa.CheckConstraint("revision >= 0", name="revision_positive"),
+        sa.Index("ix_calls_starts_at", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("series.id", ondelete="RESTRICT"))
+    # The local date of the series slot this call fills (its identity within the series).
+    slot_date: Mapped[date]
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int]
+    zone: Mapped[str] = mapped_column(sa.String(64))
+    host_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    status: Mapped[CallStatus] = mapped_column(enum_type(CallStatus), default=CallStatus.SCHEDULED)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    agenda: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Set when a person changed the time or host: editing the series leaves such calls alone.
+    is_time_by_hand: Mapped[bool] = mapped_column(default=False)
+    is_host_by_hand: Mapped[bool] = mapped_column(default=False)
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    series: Mapped[Series] = relationship(back_populates="calls")
+    host_organisation: Mapped[Organisation] = relationship()
+    rsvps: Mapped[list["Rsvp"]] = relationship(back_populates="call", cascade="all, delete-orphan")
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CallStatus.CANCELLED
+
+    def bump_revision(self) -> None:
+        """Call after any change a calendar must pick up (feeds use it as SEQUENCE)."""
+        self.revision = (self.revision or 0) + 1
+        self.updated_at = utcnow()
+
+
+class RsvpAnswer(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
+class Rsvp(db.Model):
+    __tablename__ = "rsvps"
+    __table_args__ = (sa.UniqueConstraint("call_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    answer: Mapped[RsvpAnswer] = mapped_column(enum_type(RsvpAnswer))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="rsvps")
+    member: Mapped[Member] = relationship()
