@@ -398,12 +398,17 @@ def edit_series(series_id: int | None = None):
         .order_by(Organisation.name)
     ).all()
     if series is not None and request.method == "GET":
+        fields = ["name", "first_date", "local_time", "zone", "interval_weeks",
+                  "duration_minutes", "horizon_weeks", "video_url", "dial_in_number",
+                  "dial_in_code", "description"]  # fmt: skip
         form = SeriesForm(
             partners,
-            obj=series,
-            weekday=series.first_date.weekday(),
-            skips=format_skips(series),
-            rotation=[str(h.organisation_id) for h in series.rotation],
+            data={name: getattr(series, name) for name in fields}
+            | {
+                "weekday": series.first_date.weekday(),
+                "skips": format_skips(series),
+                "rotation": [str(h.organisation_id) for h in series.rotation],
+            },
         )
     else:
         form = SeriesForm(partners)
