@@ -14,8 +14,8 @@ def insert_unless_exists(model, values: dict, index_elements: list[str]) -> bool
     dialect = db.session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     statement = (
-        insert(model.__table__).values(**values).on_conflict_do_nothing(
-            index_elements=index_elements
-        )
+        insert(model.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=index_elements)
     )
     return db.session.execute(statement).rowcount == 1

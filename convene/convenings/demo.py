@@ -64,7 +64,12 @@ HELD = [
         "Behavioural nudges in city letters",
         "Small changes to letters (deadlines up front, social norms, plain words) raised "
         "on-time payments in two pilot cities.",
-        [("EAST framework", "https://www.bi.team/publications/east-four-simple-ways-to-apply-behavioural-insights/")],  # noqa: E501
+        [
+            (
+                "EAST framework",
+                "https://www.bi.team/publications/east-four-simple-ways-to-apply-behavioural-insights/",
+            )
+        ],  # noqa: E501
     ),
     (
         "Data governance committees",

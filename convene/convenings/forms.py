@@ -49,7 +49,8 @@ class SeriesForm(FlaskForm):
         validators=[DataRequired(), NumberRange(1, 104)],
     )
     video_url = StringField(
-        "Video link", validators=[Optional(), URL(message="A full link, https://…"), Length(max=500)]
+        "Video link",
+        validators=[Optional(), URL(message="A full link, https://…"), Length(max=500)],
     )
     dial_in_number = StringField("Dial-in number", validators=[Optional(), Length(max=40)])
     dial_in_code = StringField("Dial-in access code", validators=[Optional(), Length(max=40)])
@@ -87,9 +88,7 @@ class MoveForm(FlaskForm):
     wall_time = TimeField(
         "New start time", validators=[DataRequired(message="Give a time, as HH:MM.")]
     )
-    zone = SelectField(
-        "In the time zone", choices=[], validators=[DataRequired(), validate_zone]
-    )
+    zone = SelectField("In the time zone", choices=[], validators=[DataRequired(), validate_zone])
     duration_minutes = IntegerField(
         "Duration in minutes", validators=[DataRequired(), NumberRange(5, 480)]
     )
@@ -147,7 +146,9 @@ class SwapForm(FlaskForm):
     other_call_id = SelectField(
         "Swap for this call", coerce=int, choices=[], validators=[DataRequired()]
     )
-    message = TextAreaField("Message to the other partner", validators=[Optional(), Length(max=500)])
+    message = TextAreaField(
+        "Message to the other partner", validators=[Optional(), Length(max=500)]
+    )
     submit = SubmitField("Ask for the swap")
 
 

@@ -59,9 +59,7 @@ def archive_query(search: str | None = None, now: datetime | None = None):
 
 
 def rsvp_counts(call_ids: list[int]) -> dict[int, dict[RsvpAnswer, int]]:
-    counts: dict[int, dict[RsvpAnswer, int]] = defaultdict(
-        lambda: dict.fromkeys(RsvpAnswer, 0)
-    )
+    counts: dict[int, dict[RsvpAnswer, int]] = defaultdict(lambda: dict.fromkeys(RsvpAnswer, 0))
     if call_ids:
         rows = db.session.execute(
             sa.select(Rsvp.call_id, Rsvp.answer, sa.func.count(Rsvp.id))

@@ -208,9 +208,7 @@ class CallResource(db.Model):
     __tablename__ = "call_resources"
     __table_args__ = (
         sa.UniqueConstraint("call_id", "position"),
-        sa.CheckConstraint(
-            "url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"
-        ),
+        sa.CheckConstraint("url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,9 +237,7 @@ class SwapRequest(db.Model):
     __tablename__ = "swap_requests"
     __table_args__ = (
         sa.CheckConstraint("call_id != other_call_id", name="two_calls"),
-        sa.CheckConstraint(
-            "from_organisation_id != to_organisation_id", name="two_partners"
-        ),
+        sa.CheckConstraint("from_organisation_id != to_organisation_id", name="two_partners"),
         # At most one open request per call on either side.
         sa.Index(
             "uq_swap_requests_one_pending_per_call",
@@ -258,9 +254,7 @@ class SwapRequest(db.Model):
         sa.ForeignKey("calls.id", ondelete="CASCADE"), index=True
     )
     from_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
-    to_organisation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organisations.id"), index=True
-    )
+    to_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("members.id", ondelete="SET NULL")
     )

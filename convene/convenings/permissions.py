@@ -37,9 +37,7 @@ def can_reassign_host(member: Member | None) -> bool:
 def can_answer_swap(member: Member | None, swap: SwapRequest) -> bool:
     if not _signed_in(member):
         return False
-    return member.is_admin or (
-        member.is_host and member.organisation_id == swap.to_organisation_id
-    )
+    return member.is_admin or (member.is_host and member.organisation_id == swap.to_organisation_id)
 
 
 def can_withdraw_swap(member: Member | None, swap: SwapRequest) -> bool:

@@ -95,9 +95,7 @@ def materialise(series: Series, until: date, since: date | None = None) -> Mater
     result = Materialised()
     now = utcnow()
     dates = slots(series, until)
-    have = set(
-        db.session.scalars(select(Call.slot_date).where(Call.series_id == series.id)).all()
-    )
+    have = set(db.session.scalars(select(Call.slot_date).where(Call.series_id == series.id)).all())
     for slot_date in dates:
         if since is not None and slot_date < since:
             continue

@@ -102,9 +102,7 @@ def upcoming():
 def archive():
     form = ArchiveSearchForm(request.args)
     search = form.q.data if form.validate() else ""
-    page = db.paginate(
-        listings.archive_query(search), per_page=ARCHIVE_PAGE_SIZE, max_per_page=100
-    )
+    page = db.paginate(listings.archive_query(search), per_page=ARCHIVE_PAGE_SIZE, max_per_page=100)
     ids = [c.id for c in page.items]
     return render_template(
         "convenings/archive.html",
@@ -177,8 +175,7 @@ def host_dashboard():
             selectinload(SwapRequest.other_call).selectinload(Call.series),
             selectinload(SwapRequest.from_organisation),
             selectinload(SwapRequest.to_organisation),
-        )
-        .order_by(SwapRequest.created_at)
+        ).order_by(SwapRequest.created_at)
     ).all()
     return render_template(
         "convenings/host_dashboard.html",
@@ -354,7 +351,9 @@ def reassign(call_id: int):
     ]
     if form.validate_on_submit():
         try:
-            rescheduling.reassign_host(call, db.session.get(Organisation, form.organisation_id.data))
+            rescheduling.reassign_host(
+                call, db.session.get(Organisation, form.organisation_id.data)
+            )
             db.session.commit()
         except CallError as exc:
             db.session.rollback()

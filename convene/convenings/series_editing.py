@@ -43,8 +43,7 @@ def parse_skips(text: str | None) -> list[tuple[date, str | None]]:
             day = date.fromisoformat(day_text)
         except ValueError as exc:
             raise CallError(
-                f"Line {number} of the skipped dates does not start with a date "
-                "written YYYY-MM-DD."
+                f"Line {number} of the skipped dates does not start with a date written YYYY-MM-DD."
             ) from exc
         skips[day] = reason.strip()[:200] or None
     return sorted(skips.items())

@@ -11,8 +11,10 @@ def test_counts_calls_and_people_by_city_over_6_and_12_months(make_org, make_mem
     recent = make_call(starts_at=now - timedelta(days=30), status=CallStatus.HELD)
     older = make_call(starts_at=now - timedelta(days=250), status=CallStatus.HELD)
     ancient = make_call(starts_at=now - timedelta(days=500), status=CallStatus.HELD)
-    b1, b2, t1 = make_member(organisation=boston), make_member(organisation=boston), make_member(
-        organisation=tulsa
+    b1, b2, t1 = (
+        make_member(organisation=boston),
+        make_member(organisation=boston),
+        make_member(organisation=tulsa),
     )
     for call, people in [(recent, [b1, b2]), (older, [b1, t1]), (ancient, [t1])]:
         for person in people:

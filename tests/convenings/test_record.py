@@ -28,7 +28,9 @@ def test_a_new_title_bumps_the_revision_the_agenda_alone_does_not(make_call):
 
 
 def test_resources_parse_one_a_line_with_a_clear_message():
-    assert [(r.title, r.url) for r in parse_resources("Guide | https://a.org/x\n\nhttps://b.org")] == [
+    assert [
+        (r.title, r.url) for r in parse_resources("Guide | https://a.org/x\n\nhttps://b.org")
+    ] == [
         ("Guide", "https://a.org/x"),
         ("https://b.org", "https://b.org"),
     ]

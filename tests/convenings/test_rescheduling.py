@@ -73,7 +73,9 @@ def test_started_calls_cannot_be_moved(make_call):
         move_call(call, datetime.now(UTC) + timedelta(days=1), 60)
 
 
-def test_admin_reassigns_host_and_both_partners_hear(make_call, make_org, make_member, deliver_mail):
+def test_admin_reassigns_host_and_both_partners_hear(
+    make_call, make_org, make_member, deliver_mail
+):
     call = make_call()
     old_host = make_member("host", organisation=call.host_organisation)
     new_partner = make_org("partner")

@@ -179,9 +179,7 @@ def test_edit_keeps_hand_made_changes_rsvps_titles_and_notes(live_series, make_m
     assert third.starts_at.astimezone(NEW_YORK).time() == time(9, 0)
 
 
-def test_edit_deletes_untouched_vanished_calls_and_cancels_touched_ones(
-    live_series, make_member
-):
+def test_edit_deletes_untouched_vanished_calls_and_cancels_touched_ones(live_series, make_member):
     series, _ = live_series
     calls = calls_of(series)
     untouched, answered = calls[1], calls[2]

@@ -74,9 +74,7 @@ def test_role_pages(hosted, client, client_for, url, allowed):
 def test_post_by_a_member_changes_nothing(hosted, client_for):
     call, people = hosted
     start = call.starts_at
-    response = client_for(people["member"]).post(
-        f"/calls/{call.id}/cancel", data={"reason": "No"}
-    )
+    response = client_for(people["member"]).post(f"/calls/{call.id}/cancel", data={"reason": "No"})
     assert response.status_code == 403
     db.session.refresh(call)
     assert call.status == CallStatus.SCHEDULED and call.starts_at == start
@@ -225,7 +223,9 @@ def test_swap_by_forms(hosted, client_for, make_call):
     client_for(people["other_host"]).post(f"/calls/swaps/{swap.id}/accept")
     db.session.expire_all()
     assert db.session.get(SwapRequest, swap.id).status == SwapStatus.ACCEPTED
-    assert db.session.get(Call, call.id).host_organisation_id == people["other_host"].organisation_id
+    assert (
+        db.session.get(Call, call.id).host_organisation_id == people["other_host"].organisation_id
+    )
 
 
 def test_admin_reassigns_by_form(hosted, client_for):

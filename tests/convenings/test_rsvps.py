@@ -79,7 +79,9 @@ def test_simultaneous_answers_from_one_member_leave_one_row(make_app, make_call,
                 from convene.convenings.models import Call
 
                 barrier.wait()
-                answer_rsvp(db.session.get(Call, call_id), db.session.get(Member, member_id), answer)
+                answer_rsvp(
+                    db.session.get(Call, call_id), db.session.get(Member, member_id), answer
+                )
                 db.session.commit()
             except Exception as exc:  # recorded for the assertion below
                 errors.append(exc)
