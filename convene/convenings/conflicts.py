@@ -17,5 +17,7 @@ def insert_unless_exists(model, values: dict, index_elements: list[str]) -> bool
         insert(model.__table__)
         .values(**values)
         .on_conflict_do_nothing(index_elements=index_elements)
+        .returning(model.__table__.c.id)
     )
-    return db.session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: drivers disagree on rowcount for a skipped insert.
+    return db.session.execute(statement).scalar() is not None
