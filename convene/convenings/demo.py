@@ -160,10 +160,10 @@ def load(rng: random.Random) -> None:
         call.attendances = [Attendance(member=m, recorded_at=call.ends_at) for m in hosts[:1]]
         call.attendances += [Attendance(member=m, recorded_at=call.ends_at) for m in attendees]
 
-    for call, title in zip(future, UPCOMING_TITLES, strict=False):
+    for n, (call, title) in enumerate(zip(future, UPCOMING_TITLES, strict=False)):
         if title:
             call.title = title
-            call.agenda = AGENDA
+            call.agenda = AGENDA if n else None  # the next call still needs its agenda
             call.bump_revision()
         for member in rng.sample(city_people, k=min(len(city_people), rng.randint(3, 8))):
             answer = rng.choice([RsvpAnswer.YES, RsvpAnswer.YES, RsvpAnswer.MAYBE, RsvpAnswer.NO])
