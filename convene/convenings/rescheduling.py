@@ -3,11 +3,28 @@ a calendar must see goes through bump_revision, and everyone who answered is tol
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from convene.accounts.models import Organisation
 from convene.convenings import notices
 from convene.convenings.errors import CallError
 from convene.convenings.models import Call, CallStatus
+from convene.extensions import db
 from convene.types import utcnow
+
+
+def lock_call(call_id: int) -> Call | None:
+    """The call, re-read under a row lock (FOR UPDATE) until the transaction ends.
+
+    Two people changing one call at once then take turns: each sees the other's change,
+    so revisions never repeat and a call is cancelled (and announced) only once.
+    """
+    return db.session.scalar(
+        select(Call)
+        .where(Call.id == call_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def _check_changeable(call: Call, now: datetime) -> None:

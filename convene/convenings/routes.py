@@ -73,9 +73,14 @@ def _call_or_404(call_id: int) -> Call:
 
 
 def _hosted_call_or_403(call_id: int) -> Call:
-    call = _call_or_404(call_id)
-    if not current_user.is_authenticated:
-        abort(403)
+    """The call, if the signed-in member may run it; locked when the request changes it."""
+    call = (
+        rescheduling.lock_call(call_id)
+        if request.method == "POST"
+        else db.session.get(Call, call_id)
+    )
+    if call is None:
+        abort(404)
     if not can_host_call(current_user, call):
         abort(403)
     return call
@@ -339,7 +344,7 @@ def answer_swap(swap_id: int, action: str):
 @bp.route("/calls/<int:call_id>/reassign", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def reassign(call_id: int):
-    call = _call_or_404(call_id)
+    call = _hosted_call_or_403(call_id)
     form = ReassignForm(organisation_id=call.host_organisation_id)
     form.organisation_id.choices = [
         (o.id, o.name)

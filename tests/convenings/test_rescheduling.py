@@ -101,3 +101,66 @@ def test_rsvps_survive_a_move(answered_call):
     assert sorted(r.answer for r in call.rsvps) == sorted(
         [RsvpAnswer.YES, RsvpAnswer.MAYBE, RsvpAnswer.NO]
     )
+
+
+def _race(make_app, count, work):
+    """Run `work(n)` in `count` threads at once, each with its own app and connection."""
+    import threading
+
+    barrier, results = threading.Barrier(count), []
+
+    def run(n):
+        app = make_app()
+        with app.app_context():
+            try:
+                barrier.wait()
+                work(n)
+                db.session.commit()
+                results.append("ok")
+            except CallError:
+                db.session.rollback()
+                results.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)
+
+
+@pytest.mark.postgres_only
+def test_simultaneous_moves_take_turns_and_each_gets_its_own_revision(make_app, make_call):
+    from convene.convenings.models import Call
+    from convene.convenings.rescheduling import lock_call
+
+    call = make_call()
+    call_id, start = call.id, call.starts_at
+
+    def move(n):
+        move_call(lock_call(call_id), start + timedelta(hours=n + 1), 60)
+
+    assert _race(make_app, 5, move) == ["ok"] * 5
+    db.session.expire_all()
+    assert db.session.get(Call, call_id).revision == 5
+
+
+@pytest.mark.postgres_only
+def test_simultaneous_cancels_cancel_and_announce_once(make_app, answered_call):
+    from sqlalchemy import func, select
+
+    from convene.convenings.rescheduling import lock_call
+    from convene.notifications.models import OutboxMessage
+
+    call, people = answered_call
+    call_id = call.id
+    before = db.session.scalar(select(func.count(OutboxMessage.id)))
+
+    def cancel(n):
+        cancel_call(lock_call(call_id), f"Reason {n}")
+
+    assert _race(make_app, 4, cancel) == ["ok", "refused", "refused", "refused"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == before + len(people)
