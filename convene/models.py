@@ -1,5 +1,14 @@
 """Every model, imported once so that Alembic and create_all see the whole schema."""
 
 from convene.accounts.models import Member, MemberToken, Organisation  # noqa: F401
-from convene.convenings.models import Call, Rsvp, Series, SeriesHost, SeriesSkip  # noqa: F401
+from convene.convenings.models import (  # noqa: F401
+    Attendance,
+    Call,
+    CallResource,
+    Rsvp,
+    Series,
+    SeriesHost,
+    SeriesSkip,
+    SwapRequest,
+)
 from convene.notifications.models import OutboxMessage  # noqa: F401
