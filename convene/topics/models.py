@@ -53,8 +53,9 @@ class Topic(db.Model):
     )
     status: Mapped[TopicStatus] = mapped_column(enum_type(TopicStatus), default=TopicStatus.OPEN)
     decline_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # A merged duplicate has no life of its own: it goes with the topic it was merged into.
     merged_into_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("topics.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("topics.id", ondelete="CASCADE"), index=True
     )
     # One topic per call: the database refuses a second.
     call_id: Mapped[int | None] = mapped_column(

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_topics
 Revises: 0002_calls
-Create Date: 2026-11-27 20:25:11.824513
+Create Date: 2026-11-27 20:26:19.971083
 
 """
 from alembic import op
@@ -47,7 +47,7 @@ def upgrade():
     sa.CheckConstraint('length(trim(title)) > 0', name=op.f('ck_topics_title_not_blank')),
     sa.CheckConstraint('merged_into_id IS NULL OR merged_into_id != id', name=op.f('ck_topics_not_merged_into_itself')),
     sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_topics_call_id_calls'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['merged_into_id'], ['topics.id'], name=op.f('fk_topics_merged_into_id_topics'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['topics.id'], name=op.f('fk_topics_merged_into_id_topics'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposer_id'], ['members.id'], name=op.f('fk_topics_proposer_id_members'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_topics')),
     sa.UniqueConstraint('call_id', name=op.f('uq_topics_call_id'))
