@@ -1,6 +1,8 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask import g
+from flask_login import FlaskLoginClient
 
 from convene.convenings.models import Call, CallStatus, Series
 from convene.extensions import db
@@ -67,5 +69,22 @@ def make_call(app, make_org):
         db.session.add(call)
         db.session.commit()
         return call
+
+    return factory
+
+
+class _SignedInClient(FlaskLoginClient):
+    """Forgets the member Flask-Login cached in `g`: the test's app context (and so `g`)
+    outlives each request, and several members' clients take turns in one test."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client_for(app):
+    def factory(member):
+        return _SignedInClient(app, app.response_class, use_cookies=True, user=member)
 
     return factory
