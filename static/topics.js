@@ -6,7 +6,7 @@
   function setVoteState(form, supported) {
     form.querySelector("input[name=support]").value = supported ? "no" : "yes";
     const button = form.querySelector("button[type=submit]");
-    button.textContent = supported ? "Withdraw support" : "Support";
+    button.querySelector(".vote-label").textContent = supported ? "Withdraw support" : "Support";
     button.classList.toggle("secondary", supported);
     const state = form.querySelector(".vote-state");
     if (state) state.textContent = supported ? "You support this topic." : "";

@@ -80,3 +80,39 @@ def test_the_budget_holds_under_the_same_race(app, make_member, make_topic):
     assert results["crashed"] == []
     assert (results["changed"], results["refused"]) == (5, 5)
     assert count_votes(member_id=member.id) == 5
+
+
+def test_hosts_choosing_at_once_leave_one_topic_on_the_call(app, make_topic, make_call):
+    from convene.convenings.models import Call
+    from convene.topics.models import Topic, TopicStatus
+    from convene.topics.scheduling import schedule_topic
+
+    call = make_call()
+    topics = [make_topic(f"Topic {i}") for i in range(8)]
+    barrier = threading.Barrier(len(topics))
+    crashed = []
+
+    def choose(topic_id: int):
+        with app.app_context():
+            try:
+                topic, target = db.session.get(Topic, topic_id), db.session.get(Call, call.id)
+                barrier.wait(timeout=10)
+                schedule_topic(topic, target)
+                db.session.commit()
+            except Exception as exc:  # recorded: the test fails on any crash
+                db.session.rollback()
+                crashed.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=choose, args=(t.id,)) for t in topics]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert crashed == []
+    db.session.expire_all()
+    scheduled = db.session.scalars(select(Topic).where(Topic.status == TopicStatus.SCHEDULED)).all()
+    assert len(scheduled) == 1 and scheduled[0].call_id == call.id
+    assert db.session.get(Call, call.id).title == scheduled[0].title
+    assert db.session.get(Call, call.id).revision == 1 + 2 * (len(topics) - 1)

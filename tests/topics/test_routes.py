@@ -351,3 +351,11 @@ def test_call_topic_include_for_the_call_page(app, make_org, make_member, make_t
         html = render_template_string('{% include "topics/_call_topic.html" %}', call=call)
     assert f'href="/topics/{topic.id}">Open data policy</a>' in html
     assert f"/calls/{call.id}/topic" in html and "Change the topic" in html
+
+
+def test_vote_redirect_stays_on_this_site(client_for, make_member, make_topic):
+    topic = make_topic()
+    response = client_for(make_member()).post(
+        f"/topics/{topic.id}/vote", data={"support": "yes", "next": "//evil.example/"}
+    )
+    assert response.location == f"/topics/{topic.id}"
