@@ -83,10 +83,12 @@ def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
     from convene.convenings.routes import bp as convenings
     from convene.site.routes import bp as site
+    from convene.topics.routes import bp as topics
 
     app.register_blueprint(site)
     app.register_blueprint(accounts)
     app.register_blueprint(convenings)
+    app.register_blueprint(topics)
 
 
 def _register_cli(app: Flask) -> None:

@@ -13,6 +13,7 @@ from convene.extensions import db
 LOADERS = [
     "convene.accounts.demo",
     "convene.convenings.demo",
+    "convene.topics.demo",
 ]
 
 DEMO_PASSWORD = "convene-demo"

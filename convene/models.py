@@ -12,3 +12,5 @@ from convene.convenings.models import (  # noqa: F401
     SwapRequest,
 )
 from convene.notifications.models import OutboxMessage  # noqa: F401
+from convene.topics import scheduling  # noqa: F401  (a held call holds its topic)
+from convene.topics.models import Topic, TopicSettings, TopicVote  # noqa: F401

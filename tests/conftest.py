@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g, has_app_context
 from flask_login import FlaskLoginClient
 from sqlalchemy import event, text
 
@@ -97,6 +98,7 @@ def _test_config(database_url, smtp_server, **overrides) -> dict:
         "MAIL_TRANSPORT": "smtp",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress it whenever TESTING is on
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "BASE_URL": "http://convene.test",
@@ -106,6 +108,16 @@ def _test_config(database_url, smtp_server, **overrides) -> dict:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 20, "max_overflow": 120}
     config.update(overrides)
     return config
+
+
+class SignedInClient(FlaskLoginClient):
+    """Forgets the member Flask-Login cached in `g` before each request: the test's app
+    context (and so `g`) outlives requests, and several members' clients take turns."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
 
 
 def _empty_tables() -> None:
@@ -126,7 +138,7 @@ def make_app(database_url, smtp_server, _schema):
 
     def factory(**overrides):
         app = create_app(_test_config(database_url, smtp_server, **overrides))
-        app.test_client_class = FlaskLoginClient
+        app.test_client_class = SignedInClient
         apps.append(app)
         return app
 

@@ -3,32 +3,10 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from flask import g
 
 from convene.convenings import rotation
 from convene.convenings.models import Call, CallStatus, Series, SeriesHost, SeriesSkip
 from convene.extensions import db
-
-
-@pytest.fixture
-def make_app(make_app):
-    """Two adjustments for tests that sign in as several people and read the real SMTP.
-
-    Flask-Mail suppresses sending whenever TESTING is on. And the `app` fixture keeps one app
-    context for the whole test, so `g` (where Flask-Login caches the signed-in member) would
-    outlive a request: each request must load its own member.
-    """
-
-    def factory(**overrides):
-        app = make_app(**({"MAIL_SUPPRESS_SEND": False} | overrides))
-
-        @app.before_request
-        def forget_previous_member():
-            g.pop("_login_user", None)
-
-        return app
-
-    return factory
 
 
 @pytest.fixture
