@@ -127,6 +127,7 @@ class ProfileForm(FlaskForm):
     zone = SelectField(
         "Your time zone",
         choices=[],
+        validate_choice=False,  # validate_zone explains a bad zone better than "Not a valid choice"
         validators=[Optional(), validate_zone],
         description="Times are shown in this zone. Leave blank to use your organisation's.",
     )
@@ -152,7 +153,12 @@ class OrganisationForm(FlaskForm):
     population = IntegerField(
         "Population", validators=[Optional(), NumberRange(min=1, max=50_000_000)]
     )
-    zone = SelectField("Time zone", choices=[], validators=[DataRequired(), validate_zone])
+    zone = SelectField(
+        "Time zone",
+        choices=[],
+        validate_choice=False,  # validate_zone explains a bad zone better than "Not a valid choice"
+        validators=[DataRequired(), validate_zone],
+    )
     website = StringField("Website", validators=[Optional(), URL(), Length(max=300)])
     submit = SubmitField("Save")
 

@@ -7,7 +7,15 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from convene.accounts.models import Member, MemberToken, Organisation, Role, TokenPurpose
+from convene.accounts.models import (
+    Member,
+    MemberToken,
+    Organisation,
+    OrganisationKind,
+    Role,
+    TokenPurpose,
+    normalise_email,
+)
 from convene.accounts.passwords import hash_password
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
@@ -68,7 +76,7 @@ def invite_member(
     role: Role = Role.MEMBER,
     title: str | None = None,
 ) -> Member:
-    email = email.strip().lower()
+    email = normalise_email(email)
     if db.session.scalar(select(Member.id).where(Member.email == email)) is not None:
         raise AccountError(f"{email} already has an account.")
     check_role_fits(role, organisation)
@@ -77,6 +85,17 @@ def invite_member(
     )
     db.session.add(member)
     db.session.flush()
+    send_invitation(invited_by, member)
+    return member
+
+
+def send_invitation(invited_by: Member, member: Member) -> None:
+    """Email a fresh invitation link; earlier links of this member stop working."""
+    if member.password_hash is not None:
+        raise AccountError(f"{member.name} has already joined.")
+    if not member.active:
+        raise AccountError(f"{member.name} is deactivated.")
+    _retire_tokens(member, TokenPurpose.INVITATION)
     secret = issue_token(member, TokenPurpose.INVITATION, current_app.config["INVITATION_HOURS"])
     queue_email(
         member.email,
@@ -87,24 +106,37 @@ def invite_member(
         link=external_url("accounts.accept_invitation", token=secret),
         hours=current_app.config["INVITATION_HOURS"],
     )
-    return member
 
 
-def check_role_fits(role: Role, organisation: Organisation) -> None:
+def _retire_tokens(member: Member, purpose: TokenPurpose) -> None:
+    db.session.execute(
+        update(MemberToken)
+        .where(
+            MemberToken.member_id == member.id,
+            MemberToken.purpose == purpose,
+            MemberToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+
+
+def check_role_fits(role: Role, organisation: Organisation, member: Member | None = None) -> None:
+    """Refuse a role the organisation cannot hold (`member`: the one being given the role)."""
     if role == Role.CHAMPION and not organisation.is_city:
         raise AccountError("Only a city has a champion.")
     if role == Role.HOST and not organisation.is_partner:
         raise AccountError("Hosts are staff of a partner organisation.")
-    if role == Role.ADMIN and organisation.kind != "programme":
+    if role == Role.ADMIN and organisation.kind != OrganisationKind.PROGRAMME:
         raise AccountError("Admins are programme staff.")
     if role == Role.CHAMPION:
-        existing = db.session.scalar(
-            select(Member).where(
-                Member.organisation_id == organisation.id,
-                Member.role == Role.CHAMPION,
-                Member.active.is_(True),
-            )
+        query = select(Member).where(
+            Member.organisation_id == organisation.id,
+            Member.role == Role.CHAMPION,
+            Member.active.is_(True),
         )
+        if member is not None and member.id is not None:
+            query = query.where(Member.id != member.id)
+        existing = db.session.scalar(query)
         if existing is not None:
             raise AccountError(f"{organisation.name} already has a champion: {existing.name}.")
 
@@ -113,13 +145,26 @@ def accept_invitation(token: MemberToken, password: str) -> Member:
     if not use_token(token):
         raise AccountError("This invitation link has already been used.")
     token.member.password_hash = hash_password(password)
+    _retire_tokens(token.member, TokenPurpose.INVITATION)
     return token.member
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the address belongs to an active member; say nothing either way."""
-    member = db.session.scalar(select(Member).where(Member.email == email.strip().lower()))
+    """Email a reset link to an active member, and a note to any other address.
+
+    Either way exactly one message is queued, so neither the page, the outbox nor the time
+    taken tells whether the address is registered; only its owner learns that.
+    """
+    email = normalise_email(email)
+    member = db.session.scalar(select(Member).where(Member.email == email))
     if member is None or not member.active:
+        queue_email(
+            email,
+            "Reset your Convene password",
+            "accounts/password_reset_no_account",
+            email=email,
+            forgot_link=external_url("accounts.forgot_password"),
+        )
         return
     secret = issue_token(member, TokenPurpose.PASSWORD_RESET, current_app.config["RESET_HOURS"])
     queue_email(
@@ -136,4 +181,5 @@ def reset_password(token: MemberToken, password: str) -> Member:
     if not use_token(token):
         raise AccountError("This reset link has already been used.")
     token.member.password_hash = hash_password(password)
+    _retire_tokens(token.member, TokenPurpose.PASSWORD_RESET)
     return token.member

@@ -22,8 +22,16 @@ from convene.accounts.invitations import (
     invite_member,
     request_password_reset,
     reset_password,
+    send_invitation,
 )
-from convene.accounts.models import Member, Organisation, OrganisationKind, Role, TokenPurpose
+from convene.accounts.models import (
+    Member,
+    Organisation,
+    OrganisationKind,
+    Role,
+    TokenPurpose,
+    normalise_email,
+)
 from convene.accounts.passwords import verify_password
 from convene.accounts.permissions import can_manage_member, can_manage_organisation, role_required
 from convene.extensions import db, limiter
@@ -42,19 +50,26 @@ def _sign_in_key() -> str:
     return f"{request.remote_addr}:{(request.form.get('email') or '').strip().lower()}"
 
 
+def _failed_sign_in(response) -> bool:
+    """A sign-in that did not redirect (to the next page) failed: only those are counted."""
+    return response.status_code == 200
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
     key_func=_sign_in_key,
     methods=["POST"],
-    error_message="Too many sign-in attempts. Wait a minute, then try again.",
+    deduct_when=_failed_sign_in,
+    error_message="Too many failed sign-ins. Wait a minute, then try again.",
 )
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        member = db.session.scalar(select(Member).where(Member.email == form.email.data.lower()))
+        email = normalise_email(form.email.data)
+        member = db.session.scalar(select(Member).where(Member.email == email))
         if verify_password(member, form.password.data) and member.active:
             login_user(member, remember=form.remember.data)
             member.last_sign_in_at = utcnow()
@@ -162,16 +177,27 @@ def edit_organisation(slug: str | None = None):
         organisation = db.first_or_404(select(Organisation).where(Organisation.slug == slug))
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
+        kind = OrganisationKind(form.kind.data)
+        misfits = _members_not_fitting(organisation, kind) if organisation else []
+        if misfits:
+            form.kind.errors.append(
+                f"Change the role of {', '.join(m.name for m in misfits)} first: "
+                f"a {kind.value} cannot have {misfits[0].role.value}s."
+            )
+            return render_template(
+                "accounts/organisation_form.html", form=form, organisation=organisation
+            )
         if organisation is None:
             organisation = Organisation()
             db.session.add(organisation)
-        form.populate_obj(organisation)
-        organisation.kind = OrganisationKind(form.kind.data)
-        if not organisation.is_city:
-            organisation.state = organisation.state or None
-            organisation.population = None if not form.population.data else form.population.data
-        organisation.state = organisation.state or None
-        organisation.website = organisation.website or None
+        organisation.kind = kind
+        organisation.name = form.name.data.strip()
+        organisation.slug = form.slug.data
+        organisation.zone = form.zone.data
+        organisation.website = form.website.data or None
+        is_city = kind == OrganisationKind.CITY
+        organisation.state = (form.state.data or None) if is_city else None
+        organisation.population = form.population.data if is_city else None
         try:
             db.session.commit()
         except IntegrityError:
@@ -181,6 +207,16 @@ def edit_organisation(slug: str | None = None):
             flash(f"{organisation.name} is saved.", "success")
             return redirect(url_for("accounts.people", slug=organisation.slug))
     return render_template("accounts/organisation_form.html", form=form, organisation=organisation)
+
+
+def _members_not_fitting(organisation: Organisation, kind: OrganisationKind) -> list[Member]:
+    """Members whose role the organisation could not hold once it is of `kind`."""
+    fits = {
+        OrganisationKind.CITY: {Role.MEMBER, Role.CHAMPION},
+        OrganisationKind.PARTNER: {Role.MEMBER, Role.HOST},
+        OrganisationKind.PROGRAMME: {Role.MEMBER, Role.ADMIN},
+    }[kind]
+    return [m for m in organisation.members if m.active and m.role not in fits]
 
 
 @bp.get("/organisations/<slug>/people")
@@ -245,11 +281,9 @@ def edit_member(member_id: int):
         organisation = db.session.get(Organisation, form.organisation_id.data)
         role = Role(form.role.data)
         try:
-            if role != member.role or organisation.id != member.organisation_id:
-                if role == Role.CHAMPION and member.role == Role.CHAMPION:
-                    member.role = Role.MEMBER  # let the check see the city without them
-                    db.session.flush()
-                check_role_fits(role, organisation)
+            if member.id == current_user.id and role != Role.ADMIN:
+                raise AccountError("You cannot take away your own admin role.")
+            check_role_fits(role, organisation, member=member)
             member.name = form.name.data.strip()
             member.title = form.title.data or None
             member.role = role
@@ -283,6 +317,25 @@ def set_active(member_id: int, action: str):
     else:
         verb = "can sign in again" if member.active else "can no longer sign in"
         flash(f"{member.name} {verb}.", "success")
+    return redirect(url_for("accounts.people", slug=member.organisation.slug))
+
+
+@bp.post("/members/<int:member_id>/invite-again")
+@login_required
+def invite_again(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    if not can_manage_member(current_user, member):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        send_invitation(current_user, member)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"A new invitation is on its way to {member.email}.", "success")
     return redirect(url_for("accounts.people", slug=member.organisation.slug))
 
 
