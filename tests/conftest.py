@@ -95,6 +95,7 @@ def _test_config(database_url, smtp_server, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "MAIL_TRANSPORT": "smtp",
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise drop mail when TESTING
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
         "ARGON2_TIME_COST": 1,

@@ -166,13 +166,17 @@ class OrganisationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.zone.choices = zone_choices()
 
-    def validate_state(self, field):
-        if self.kind.data == OrganisationKind.CITY and not field.data:
-            raise ValidationError("A city needs its state.")
-
-    def validate_population(self, field):
-        if self.kind.data == OrganisationKind.CITY and not field.data:
-            raise ValidationError("A city needs its population.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.data == OrganisationKind.CITY:
+            # Checked here, not per field: Optional() would skip a field-level check when empty.
+            if not self.state.data:
+                self.state.errors.append("A city needs its state.")
+                valid = False
+            if self.population.data is None and not self.population.errors:
+                self.population.errors.append("A city needs its population.")
+                valid = False
+        return valid
 
 
 class InviteForm(FlaskForm):

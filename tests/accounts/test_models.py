@@ -117,7 +117,9 @@ def test_zones_are_validated_with_zoneinfo(make_org, make_member):
 
 
 def test_roles(make_member):
-    admin, host, champion, member = (make_member(r) for r in ("admin", "host", "champion", "member"))
+    admin, host, champion, member = (
+        make_member(r) for r in ("admin", "host", "champion", "member")
+    )
     assert admin.has_role("host") and admin.has_role("champion") and admin.is_admin
     assert host.has_role("member") and host.has_role("host") and not host.has_role("champion")
     assert champion.has_role("champion") and not champion.has_role("admin")
