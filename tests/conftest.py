@@ -4,6 +4,7 @@ CONVENE_TEST_DB=sqlite (default) or postgresql picks the backend for the whole r
 CONVENE_TEST_PG is the server's URL without a database name. Each run gets a fresh database.
 """
 
+import asyncio
 import email
 import email.policy
 import os
@@ -260,10 +261,13 @@ class SMTPServer:
     def __init__(self):
         self.port = _free_port()
         self.messages: list[email.message.EmailMessage] = []
+        self.delay = 0.0  # seconds each message takes, to make workers overlap
         self._lock = threading.Lock()
         self._controller = None
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
@@ -285,6 +289,7 @@ class SMTPServer:
     def clear(self):
         with self._lock:
             self.messages.clear()
+        self.delay = 0.0
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if address.lower() in m["To"].lower()]
