@@ -57,4 +57,4 @@ def _within(path: str, url: str) -> bool:
     base = url.rstrip("/")
     if not base:  # the home page contains no other page
         return path == "/"
-    return path == url or path == base or path.startswith(base + "/")
+    return path in (url, base) or path.startswith(base + "/")
