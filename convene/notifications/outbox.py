@@ -160,7 +160,7 @@ def deliver_all() -> tuple[int, int]:
         total_sent += sent
         total_failed += failed
         # Failed messages wait for their retry time, so a batch without a success ends it.
-        if sent == 0:
+        if sent == 0 or _Stop.requested:
             return total_sent, total_failed
 
 
