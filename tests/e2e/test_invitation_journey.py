@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from convene.accounts.models import Member
@@ -29,10 +30,10 @@ def test_champion_invites_a_member_who_joins_through_the_emailed_link(
     page.get_by_label("Email").fill("nora.evans@tempe.example.org")
     page.get_by_label("Job title").fill("Data Analyst")
     page.get_by_role("button", name="Send invitation").click()
-    assert page.get_by_text(
-        "An invitation is on its way to nora.evans@tempe.example.org"
-    ).is_visible()
-    assert page.get_by_role("cell", name="Invited").is_visible()
+    expect(
+        page.get_by_text("An invitation is on its way to nora.evans@tempe.example.org")
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name="Invited")).to_be_visible()
     page.screenshot(path=str(tmp_path / "people.png"), full_page=True)
 
     (message,) = deliver_mail()
@@ -41,12 +42,12 @@ def test_champion_invites_a_member_who_joins_through_the_emailed_link(
 
     joiner = browser_page(timezone_id="America/Phoenix")  # a fresh context: no cookies
     joiner.goto(live_server.url + link)
-    assert joiner.get_by_role("heading", name="Welcome, Nora Evans").is_visible()
+    expect(joiner.get_by_role("heading", name="Welcome, Nora Evans")).to_be_visible()
     joiner.get_by_label("New password").fill(NEW_PASSWORD)
     joiner.get_by_label("Repeat the password").fill(NEW_PASSWORD)
     joiner.get_by_role("button", name="Set password").click()
-    assert joiner.get_by_role("link", name="Nora Evans").is_visible()
-    assert joiner.get_by_text("Welcome, Nora Evans. Your password is set.").is_visible()
+    expect(joiner.get_by_role("link", name="Nora Evans")).to_be_visible()
+    expect(joiner.get_by_text("Welcome, Nora Evans. Your password is set.")).to_be_visible()
 
     db.session.expire_all()
     nora = db.session.scalar(select(Member).where(Member.email == "nora.evans@tempe.example.org"))
@@ -54,4 +55,4 @@ def test_champion_invites_a_member_who_joins_through_the_emailed_link(
 
     # The link worked once.
     joiner.goto(live_server.url + link)
-    assert joiner.get_by_role("heading", name="This link no longer works").is_visible()
+    expect(joiner.get_by_role("heading", name="This link no longer works")).to_be_visible()
