@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g, request_started
 from flask_login import FlaskLoginClient
 from sqlalchemy import event, text
 
@@ -121,6 +122,16 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _forget_signed_in_member(sender, **extra):
+    """Each request loads its member afresh.
+
+    The `app` fixture keeps one app context open for the whole test, and requests reuse it,
+    so Flask-Login's per-context cache (g._login_user) would carry one client's member into
+    the next client's request.
+    """
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def make_app(database_url, smtp_server, _schema):
     """Build an app with config overrides (several apps may share the database)."""
@@ -129,6 +140,7 @@ def make_app(database_url, smtp_server, _schema):
     def factory(**overrides):
         app = create_app(_test_config(database_url, smtp_server, **overrides))
         app.test_client_class = FlaskLoginClient
+        request_started.connect(_forget_signed_in_member, app)
         apps.append(app)
         return app
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_mail import Attachment as MailAttachment
 from flask_mail import Message
+from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from convene.extensions import db, mail
@@ -46,10 +47,10 @@ def queue_email(
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
     try:
         html = render_template(f"mail/{template}.html", subject=subject, **context)
-    except Exception as exc:  # no HTML version of this mail
-        if exc.__class__.__name__ != "TemplateNotFound":
+    except TemplateNotFound as exc:
+        if exc.name != f"mail/{template}.html":  # the HTML version exists but is broken
             raise
-        html = None
+        html = None  # plain text only
     message = OutboxMessage(
         recipient=recipient,
         subject=subject,

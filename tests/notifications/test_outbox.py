@@ -185,3 +185,30 @@ def test_two_workers_never_send_the_same_message(make_app, app, smtp):
     assert sum(sent for sent, _ in results) == 40
     assert all(sent > 0 for sent, _ in results), results  # both really worked
     assert all(m.status == OutboxStatus.SENT and m.attempts == 1 for m in all_messages())
+
+
+def test_the_worker_survives_a_failed_round(app, smtp, monkeypatch):
+    from convene.notifications import outbox
+
+    queue(1)
+    real = outbox.deliver_all
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real()
+
+    monkeypatch.setattr(outbox, "deliver_all", flaky)
+    watch(interval=0.01, stop_after=2)
+    assert len(calls) == 2
+    assert len(smtp.wait_for(1)) == 1
+
+
+def test_plain_text_mail_has_no_html_part(app, smtp):
+    (message,) = queue(1)
+    assert message.body_html is None
+    deliver_pending()
+    (received,) = smtp.wait_for(1)
+    assert received.get_body(preferencelist=("html",)) is None

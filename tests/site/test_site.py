@@ -237,3 +237,26 @@ def test_server_error_page_survives_a_broken_layout(make_app, monkeypatch):
     response = app.test_client().get("/test-boom")
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.data
+
+
+# --- navigation --------------------------------------------------------------------------
+
+
+def _current(page: bytes) -> list[str]:
+    return re.findall(r'aria-current="page">([^<]+)<', page.decode())
+
+
+def test_navigation_marks_the_section_of_the_page(make_member, client_for):
+    client = client_for(make_member("admin"))
+    assert _current(client.get("/admin/organisations/new").data) == ["Organisations"]
+    assert _current(client.get("/admin/members?q=x").data) == ["People"]
+    assert _current(client.get("/account").data) == []
+
+
+def test_navigation_follows_the_role(make_member, client_for, client):
+    assert b"Organisations</a>" not in client.get("/").data
+    champion = make_member("champion")
+    page = client_for(champion).get("/").data
+    assert b"My city</a>" in page and b"Organisations</a>" not in page
+    page = client_for(make_member("admin")).get("/").data
+    assert b"Organisations</a>" in page and b"People</a>" in page
