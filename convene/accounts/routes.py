@@ -1,4 +1,14 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -101,6 +111,12 @@ def reset_password_view(token: str):
 
 
 def _password_from_link(token: str, purpose: TokenPurpose, action):
+    response = make_response(_password_page(token, purpose, action))
+    response.headers["Cache-Control"] = "no-store"  # the address holds a secret
+    return response
+
+
+def _password_page(token: str, purpose: TokenPurpose, action):
     found = find_token(token, purpose)
     if found is None:
         return render_template("accounts/link_expired.html", purpose=purpose), 404

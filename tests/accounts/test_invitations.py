@@ -222,3 +222,11 @@ def test_mismatched_passwords_change_nothing(make_member, client):
     )
     assert response.status_code == 200 and b"The passwords differ" in response.data
     assert find_token(secret, TokenPurpose.INVITATION) is not None
+
+
+def test_link_pages_are_never_stored(make_member, client):
+    member = make_member(password_hash=None)
+    secret = issue_token(member, TokenPurpose.INVITATION, hours=24)
+    db.session.commit()
+    assert client.get(f"/invitation/{secret}").headers["Cache-Control"] == "no-store"
+    assert client.get("/invitation/unknown").headers["Cache-Control"] == "no-store"
