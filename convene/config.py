@@ -6,6 +6,7 @@ They live inside the package so that an installed Convene needs no extra files o
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -34,6 +35,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # smtp: Flask-Mail over SMTP; console: log it; folder: write .eml files to MAIL_FOLDER.

@@ -24,7 +24,11 @@ from convene.urls import external_url
 
 
 class AccountError(ValueError):
-    """A refusal to show the person as it is."""
+    """A refusal to show the person as it is; `field` names the form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def _digest(secret: str) -> str:
@@ -78,7 +82,7 @@ def invite_member(
 ) -> Member:
     email = normalise_email(email)
     if db.session.scalar(select(Member.id).where(Member.email == email)) is not None:
-        raise AccountError(f"{email} already has an account.")
+        raise AccountError(f"{email} already has an account.", field="email")
     check_role_fits(role, organisation)
     member = Member(
         email=email, name=name.strip(), organisation=organisation, role=role, title=title
@@ -123,11 +127,11 @@ def _retire_tokens(member: Member, purpose: TokenPurpose) -> None:
 def check_role_fits(role: Role, organisation: Organisation, member: Member | None = None) -> None:
     """Refuse a role the organisation cannot hold (`member`: the one being given the role)."""
     if role == Role.CHAMPION and not organisation.is_city:
-        raise AccountError("Only a city has a champion.")
+        raise AccountError("Only a city has a champion.", field="role")
     if role == Role.HOST and not organisation.is_partner:
-        raise AccountError("Hosts are staff of a partner organisation.")
+        raise AccountError("Hosts are staff of a partner organisation.", field="role")
     if role == Role.ADMIN and organisation.kind != OrganisationKind.PROGRAMME:
-        raise AccountError("Admins are programme staff.")
+        raise AccountError("Admins are programme staff.", field="role")
     if role == Role.CHAMPION:
         query = select(Member).where(
             Member.organisation_id == organisation.id,
@@ -138,7 +142,9 @@ def check_role_fits(role: Role, organisation: Organisation, member: Member | Non
             query = query.where(Member.id != member.id)
         existing = db.session.scalar(query)
         if existing is not None:
-            raise AccountError(f"{organisation.name} already has a champion: {existing.name}.")
+            raise AccountError(
+                f"{organisation.name} already has a champion: {existing.name}.", field="role"
+            )
 
 
 def accept_invitation(token: MemberToken, password: str) -> Member:

@@ -275,10 +275,16 @@ def invite(slug: str):
                 title=form.title.data or None,
             )
             db.session.commit()
-        except (AccountError, IntegrityError) as exc:
+        except AccountError as exc:
             db.session.rollback()
-            message = str(exc) if isinstance(exc, AccountError) else "That account exists."
-            form.email.errors.append(message)
+            field = form.role if exc.field == "role" and current_user.is_admin else form.email
+            field.errors.append(str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            form.form_errors.append(
+                "Someone saved a conflicting change just now (an account with this email, "
+                "or a second champion). Check the list of people and try again."
+            )
         else:
             flash(f"An invitation is on its way to {member.email}.", "success")
             return redirect(url_for("accounts.people", slug=organisation.slug))

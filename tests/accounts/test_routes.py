@@ -403,3 +403,21 @@ def test_a_bad_profile_zone_is_explained_and_not_saved(make_member, client_for):
     assert "“Moon/Base” is not an IANA time zone".encode() in response.data
     db.session.refresh(member)
     assert member.zone is None and member.name != "Changed"
+
+
+def test_admin_invites_with_a_role_that_must_fit(make_member, make_org, client_for):
+    client = client_for(make_member("admin"))
+    partner = make_org("partner")
+    response = client.post(
+        f"/organisations/{partner.slug}/invite",
+        data={"name": "C", "email": "c@example.org", "role": "champion"},
+    )
+    assert response.status_code == 200 and b"Only a city has a champion." in response.data
+    assert outbox_count() == 0
+    response = client.post(
+        f"/organisations/{partner.slug}/invite",
+        data={"name": "H", "email": "h@example.org", "role": "host"},
+    )
+    assert response.status_code == 302
+    host = db.session.scalar(select(Member).where(Member.email == "h@example.org"))
+    assert host.role == Role.HOST and outbox_count() == 1
