@@ -89,9 +89,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from convene.accounts.cli import accounts_cli
     from convene.demo import demo_cli
     from convene.notifications.cli import mail_cli
 
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
 
