@@ -1,4 +1,5 @@
 import re
+from html.parser import HTMLParser
 
 import pytest
 from flask import url_for
@@ -260,3 +261,66 @@ def test_navigation_follows_the_role(make_member, client_for, client):
     assert b"My city</a>" in page and b"Organisations</a>" not in page
     page = client_for(make_member("admin")).get("/").data
     assert b"Organisations</a>" in page and b"People</a>" in page
+
+
+# --- accessibility basics on every form page -----------------------------------------------
+
+
+class _FormAudit(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.labels: set[str] = set()
+        self.controls: list[str] = []
+        self.th_without_scope = 0
+        self.headings: list[int] = []
+        self._in_label = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self._in_label += 1
+            if attrs.get("for"):
+                self.labels.add(attrs["for"])
+        elif tag in ("input", "select", "textarea"):
+            if attrs.get("type") in ("hidden", "submit", "button"):
+                return
+            if self._in_label:  # wrapped in its label
+                return
+            self.controls.append(attrs.get("id") or f"<{tag} name={attrs.get('name')}>")
+        elif tag == "th" and "scope" not in attrs:
+            self.th_without_scope += 1
+        elif tag in ("h1", "h2", "h3", "h4"):
+            self.headings.append(int(tag[1]))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self._in_label -= 1
+
+
+def test_every_control_has_a_label_and_headings_are_in_order(make_member, client_for):
+    admin = make_member("admin")
+    member = make_member()
+    client = client_for(admin)
+    pages = [
+        "/",
+        "/account",
+        "/admin/organisations",
+        "/admin/organisations/new",
+        "/admin/members",
+        f"/organisations/{member.organisation.slug}/people",
+        f"/organisations/{member.organisation.slug}/invite",
+        f"/members/{member.id}/edit",
+    ]
+    public = ["/sign-in", "/password/forgot"]
+    for url, page in [(u, client.get(u)) for u in pages] + [
+        (u, client.application.test_client().get(u)) for u in public
+    ]:
+        assert page.status_code == 200, url
+        audit = _FormAudit()
+        audit.feed(page.get_data(as_text=True))
+        unlabelled = [c for c in audit.controls if c not in audit.labels]
+        assert unlabelled == [], f"{url}: {unlabelled}"
+        assert audit.th_without_scope == 0, url
+        assert audit.headings and audit.headings[0] == 1, url
+        steps = zip(audit.headings, audit.headings[1:], strict=False)
+        assert all(b - a <= 1 for a, b in steps), url
