@@ -1,4 +1,5 @@
-# Two commands do all set-up: `make run` and `make test`.
+# Two commands do all set-up: `make run` (app, demo data, mail worker on :5000) and
+# `make test` (lint, then the suite on SQLite and on PostgreSQL).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,7 +23,7 @@ demo: migrate
 	$(FLASK) demo load
 
 run: demo
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
+	bash scripts/run.sh
 
 mail: install
 	$(FLASK) mail send --watch

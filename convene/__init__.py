@@ -2,11 +2,11 @@
 
 import os
 
-from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from convene.config import CONFIGS, ProductionConfig
+from convene.config import instance_path, load_config
 from convene.extensions import csrf, db, limiter, login, mail, migrate
 
 CONTENT_SECURITY_POLICY = (
@@ -17,19 +17,17 @@ CONTENT_SECURITY_POLICY = (
 
 
 def create_app(config: dict | str | None = None) -> Flask:
-    """Build the app. `config` is a config name, or a dict laid over the environment's."""
+    """Build the app. `config` is a config name (development, testing, production), or a
+    dict laid over the settings of $CONVENE_ENV (default development)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
-        instance_path=os.environ.get("CONVENE_INSTANCE", os.path.join(os.getcwd(), "instance")),
+        instance_path=str(instance_path().absolute()),
     )
-    name = config if isinstance(config, str) else os.environ.get("CONVENE_ENV", "development")
-    config_class = CONFIGS[name]
-    if config_class is ProductionConfig:
-        ProductionConfig.check()
-    app.config.from_object(config_class)
+    name = config if isinstance(config, str) else os.environ.get("CONVENE_ENV") or "development"
+    app.config.update(load_config(name))
     if isinstance(config, dict):
         app.config.update(config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
@@ -46,6 +44,9 @@ def create_app(config: dict | str | None = None) -> Flask:
     _register_templates(app)
     _register_errors(app)
     app.after_request(_security_headers)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app
 
 
@@ -92,10 +93,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from convene.accounts.cli import accounts_cli
     from convene.convenings.cli import calls_cli
     from convene.demo import demo_cli
     from convene.notifications.cli import mail_cli
 
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(calls_cli)
     app.cli.add_command(demo_cli)
@@ -120,27 +123,50 @@ def _register_templates(app: Flask) -> None:
         return {"programme_name": app.config["PROGRAMME_NAME"]}
 
 
+ERROR_TEMPLATES = {400: "400", 403: "403", 404: "404", 405: "400", 429: "429"}
+
+
 def _register_errors(app: Flask) -> None:
-    def render_error(error: HTTPException):
+    """Every error in the site's layout; a server error renders even when the database is down."""
+
+    def rollback() -> None:
+        try:
+            db.session.rollback()
+        except Exception:  # the database may be the reason we are here
+            app.logger.exception("rollback after an error failed")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
         code = error.code or 500
-        template = code if code in (400, 403, 404, 429) else 500
-        if code == 405:
-            template = 400
-        db.session.rollback()
-        return render_template(f"errors/{template}.html", error=error), code
+        if code >= 500:
+            return server_error(error)
+        rollback()
+        template = ERROR_TEMPLATES.get(code, "400")
+        response = app.make_response(
+            (render_template(f"errors/{template}.html", error=error), code)
+        )
+        # Keep what the exception carries, such as Allow on a 405 or Retry-After on a 429.
+        for key, value in error.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response
 
-    for code in (400, 403, 404, 405, 429):
-        app.register_error_handler(code, render_error)
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):
-        db.session.rollback()
-        return render_template("errors/400.html", error=error), 400
-
-    @app.errorhandler(500)
+    @app.errorhandler(InternalServerError)
     def server_error(error):
-        db.session.rollback()
-        return render_template("errors/500.html", error=error), 500
+        rollback()
+        try:
+            return render_template("errors/500.html", error=error), getattr(error, "code", 500)
+        except Exception:
+            # The layout itself failed (for example, loading the signed-in member): plain page.
+            app.logger.exception("the error page could not be rendered")
+            return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+FALLBACK_500 = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Something went wrong</title>"
+    "<h1>Something went wrong on our side</h1><p>Nothing you entered was saved. "
+    "Try again in a moment.</p></html>"
+)
 
 
 def _security_headers(response):
@@ -149,10 +175,10 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if (
-        request.endpoint
-        and request.endpoint != "static"
-        and "Cache-Control" not in response.headers
-    ):
-        response.headers["Cache-Control"] = "no-store" if request.cookies else "no-cache"
+    if current_app.config.get("HSTS") and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    # Pages may show personal data: not stored by shared caches unless the view decided
+    # otherwise (feeds and downloads set their own Cache-Control, which is kept).
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store" if request.cookies else "no-cache")
     return response

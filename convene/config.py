@@ -1,84 +1,93 @@
-"""Configuration classes, read from the environment.
+"""Configuration: a class per environment for the defaults, the environment for the rest.
 
-They live inside the package (not beside it) so that an installed Convene needs no extra
-files on the import path: gunicorn, the CLI and the tests all load the same module.
+The classes hold no values read from the environment: `load_config(name)` reads it when an
+app is created, so that a value set after import (a test, a process manager) is honoured.
+They live inside the package so that an installed Convene needs no extra files on the path.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
-INSTANCE = Path(os.environ.get("CONVENE_INSTANCE", Path.cwd() / "instance"))
+
+def instance_path() -> Path:
+    """Where the SQLite database and dev mail live: $CONVENE_INSTANCE, else ./instance."""
+    return Path(os.environ.get("CONVENE_INSTANCE") or Path.cwd() / "instance")
 
 
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
+def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE / 'convene.sqlite'}"
-    )
+    SECRET_KEY = "dev-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = None  # default: instance/convene.sqlite
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # The programme's own zone: used for viewers who have neither a zone nor an organisation.
-    PROGRAMME_ZONE = os.environ.get("PROGRAMME_ZONE", "America/New_York")
-    PROGRAMME_NAME = os.environ.get("PROGRAMME_NAME", "What Works Cities")
+    # The programme's own zone: for viewers who have neither a zone nor an organisation.
+    PROGRAMME_ZONE = "America/New_York"
+    PROGRAMME_NAME = "What Works Cities"
     # Absolute base URL for links in emails and calendar feeds (no request at hand there).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    BASE_URL = "http://127.0.0.1:5000"
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
+    PROXY_COUNT = 0
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # smtp: Flask-Mail over SMTP; console: log it; folder: write .eml files to MAIL_FOLDER.
-    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
-    MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(INSTANCE / "mail"))
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
-    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Convene <convene@localhost>")
-    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+    MAIL_TRANSPORT = "smtp"
+    MAIL_FOLDER = None  # default: instance/mail
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "Convene <convene@localhost>"
+    MAIL_MAX_ATTEMPTS = 12
+    MAIL_TIMEOUT = 30  # seconds to wait for the SMTP server before a retry is scheduled
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # memory:// counts per process; several workers need a shared store (redis://...).
+    RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "5 per minute")
+    # Failed sign-ins per email address and client address.
+    SIGN_IN_RATE_LIMIT = "5 per minute"
 
-    INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", str(7 * 24)))
-    RESET_HOURS = int(os.environ.get("RESET_HOURS", "2"))
+    INVITATION_HOURS = 7 * 24
+    RESET_HOURS = 2
     # argon2 cost; tests lower it so that hashing does not dominate the suite.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
 
 
 class DevelopmentConfig(Config):
-    DEBUG = False
-    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "folder")
+    """`make run`: SQLite in instance/, mail written to instance/mail, never sent."""
+
+    MAIL_TRANSPORT = "folder"
 
 
 class TestingConfig(Config):
+    """The test suite; it reads nothing from the environment (the fixtures set the rest)."""
+
     TESTING = True
     SECRET_KEY = "testing"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
-    MAIL_TRANSPORT = "smtp"
     MAIL_SERVER = "127.0.0.1"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
-    SERVER_NAME = None
     BASE_URL = "http://convene.test"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
 
     @classmethod
     def check(cls) -> None:
@@ -94,3 +103,49 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+# Environment variable -> (config key, conversion).
+ENVIRONMENT = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "PROGRAMME_ZONE": ("PROGRAMME_ZONE", str),
+    "PROGRAMME_NAME": ("PROGRAMME_NAME", str),
+    "BASE_URL": ("BASE_URL", str),
+    "PROXY_COUNT": ("PROXY_COUNT", int),
+    "MAIL_TRANSPORT": ("MAIL_TRANSPORT", str),
+    "MAIL_FOLDER": ("MAIL_FOLDER", str),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", _bool),
+    "MAIL_USE_SSL": ("MAIL_USE_SSL", _bool),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
+    "MAIL_TIMEOUT": ("MAIL_TIMEOUT", float),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "SIGN_IN_RATE_LIMIT": ("SIGN_IN_RATE_LIMIT", str),
+    "INVITATION_HOURS": ("INVITATION_HOURS", int),
+    "RESET_HOURS": ("RESET_HOURS", int),
+}
+
+
+def load_config(name: str) -> dict:
+    """The settings of a named environment: its class's defaults, then the environment."""
+    if name not in CONFIGS:
+        raise RuntimeError(f"CONVENE_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    config_class = CONFIGS[name]
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+    settings = {key: getattr(config_class, key) for key in dir(config_class) if key.isupper()}
+    if config_class is not TestingConfig:
+        for variable, (key, convert) in ENVIRONMENT.items():
+            value = os.environ.get(variable)
+            if value not in (None, ""):
+                settings[key] = convert(value)
+    instance = instance_path()
+    settings["SQLALCHEMY_DATABASE_URI"] = settings["SQLALCHEMY_DATABASE_URI"] or (
+        f"sqlite:///{instance / 'convene.sqlite'}"
+    )
+    settings["MAIL_FOLDER"] = settings["MAIL_FOLDER"] or str(instance / "mail")
+    return settings

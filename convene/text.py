@@ -1,4 +1,9 @@
-"""Markdown written by members, rendered and then sanitised: no raw HTML gets through."""
+"""Markdown written by members, rendered and then sanitised.
+
+Raw HTML in the source is parsed and then dropped by nh3 unless it is one of the few
+harmless tags Markdown itself produces; script and style lose their content too, and links
+keep only http(s), mailto and tel targets.
+"""
 
 import html
 
@@ -6,7 +11,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a",

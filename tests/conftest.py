@@ -4,6 +4,7 @@ CONVENE_TEST_DB=sqlite (default) or postgresql picks the backend for the whole r
 CONVENE_TEST_PG is the server's URL without a database name. Each run gets a fresh database.
 """
 
+import asyncio
 import email
 import email.policy
 import os
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g, has_app_context
+from flask import g, request_started
 from flask_login import FlaskLoginClient
 from sqlalchemy import event, text
 
@@ -96,9 +97,9 @@ def _test_config(database_url, smtp_server, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "MAIL_TRANSPORT": "smtp",
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise drop mail when TESTING
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server.port,
-        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress it whenever TESTING is on
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "BASE_URL": "http://convene.test",
@@ -108,16 +109,6 @@ def _test_config(database_url, smtp_server, **overrides) -> dict:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 20, "max_overflow": 120}
     config.update(overrides)
     return config
-
-
-class SignedInClient(FlaskLoginClient):
-    """Forgets the member Flask-Login cached in `g` before each request: the test's app
-    context (and so `g`) outlives requests, and several members' clients take turns."""
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
 
 
 def _empty_tables() -> None:
@@ -131,6 +122,16 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _forget_signed_in_member(sender, **extra):
+    """Each request loads its member afresh.
+
+    The `app` fixture keeps one app context open for the whole test, and requests reuse it,
+    so Flask-Login's per-context cache (g._login_user) would carry one client's member into
+    the next client's request.
+    """
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def make_app(database_url, smtp_server, _schema):
     """Build an app with config overrides (several apps may share the database)."""
@@ -138,7 +139,8 @@ def make_app(database_url, smtp_server, _schema):
 
     def factory(**overrides):
         app = create_app(_test_config(database_url, smtp_server, **overrides))
-        app.test_client_class = SignedInClient
+        app.test_client_class = FlaskLoginClient
+        request_started.connect(_forget_signed_in_member, app)
         apps.append(app)
         return app
 
@@ -271,10 +273,13 @@ class SMTPServer:
     def __init__(self):
         self.port = _free_port()
         self.messages: list[email.message.EmailMessage] = []
+        self.delay = 0.0  # seconds each message takes, to make workers overlap
         self._lock = threading.Lock()
         self._controller = None
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
@@ -296,6 +301,7 @@ class SMTPServer:
     def clear(self):
         with self._lock:
             self.messages.clear()
+        self.delay = 0.0
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if address.lower() in m["To"].lower()]

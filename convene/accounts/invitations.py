@@ -7,7 +7,15 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from convene.accounts.models import Member, MemberToken, Organisation, Role, TokenPurpose
+from convene.accounts.models import (
+    Member,
+    MemberToken,
+    Organisation,
+    OrganisationKind,
+    Role,
+    TokenPurpose,
+    normalise_email,
+)
 from convene.accounts.passwords import hash_password
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
@@ -16,7 +24,11 @@ from convene.urls import external_url
 
 
 class AccountError(ValueError):
-    """A refusal to show the person as it is."""
+    """A refusal to show the person as it is; `field` names the form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def _digest(secret: str) -> str:
@@ -68,15 +80,26 @@ def invite_member(
     role: Role = Role.MEMBER,
     title: str | None = None,
 ) -> Member:
-    email = email.strip().lower()
+    email = normalise_email(email)
     if db.session.scalar(select(Member.id).where(Member.email == email)) is not None:
-        raise AccountError(f"{email} already has an account.")
+        raise AccountError(f"{email} already has an account.", field="email")
     check_role_fits(role, organisation)
     member = Member(
         email=email, name=name.strip(), organisation=organisation, role=role, title=title
     )
     db.session.add(member)
     db.session.flush()
+    send_invitation(invited_by, member)
+    return member
+
+
+def send_invitation(invited_by: Member, member: Member) -> None:
+    """Email a fresh invitation link; earlier links of this member stop working."""
+    if member.password_hash is not None:
+        raise AccountError(f"{member.name} has already joined.")
+    if not member.active:
+        raise AccountError(f"{member.name} is deactivated.")
+    _retire_tokens(member, TokenPurpose.INVITATION)
     secret = issue_token(member, TokenPurpose.INVITATION, current_app.config["INVITATION_HOURS"])
     queue_email(
         member.email,
@@ -87,39 +110,67 @@ def invite_member(
         link=external_url("accounts.accept_invitation", token=secret),
         hours=current_app.config["INVITATION_HOURS"],
     )
-    return member
 
 
-def check_role_fits(role: Role, organisation: Organisation) -> None:
-    if role == Role.CHAMPION and not organisation.is_city:
-        raise AccountError("Only a city has a champion.")
-    if role == Role.HOST and not organisation.is_partner:
-        raise AccountError("Hosts are staff of a partner organisation.")
-    if role == Role.ADMIN and organisation.kind != "programme":
-        raise AccountError("Admins are programme staff.")
-    if role == Role.CHAMPION:
-        existing = db.session.scalar(
-            select(Member).where(
-                Member.organisation_id == organisation.id,
-                Member.role == Role.CHAMPION,
-                Member.active.is_(True),
-            )
+def _retire_tokens(member: Member, purpose: TokenPurpose) -> None:
+    db.session.execute(
+        update(MemberToken)
+        .where(
+            MemberToken.member_id == member.id,
+            MemberToken.purpose == purpose,
+            MemberToken.used_at.is_(None),
         )
+        .values(used_at=utcnow())
+    )
+
+
+def check_role_fits(role: Role, organisation: Organisation, member: Member | None = None) -> None:
+    """Refuse a role the organisation cannot hold (`member`: the one being given the role)."""
+    if role == Role.CHAMPION and not organisation.is_city:
+        raise AccountError("Only a city has a champion.", field="role")
+    if role == Role.HOST and not organisation.is_partner:
+        raise AccountError("Hosts are staff of a partner organisation.", field="role")
+    if role == Role.ADMIN and organisation.kind != OrganisationKind.PROGRAMME:
+        raise AccountError("Admins are programme staff.", field="role")
+    if role == Role.CHAMPION:
+        query = select(Member).where(
+            Member.organisation_id == organisation.id,
+            Member.role == Role.CHAMPION,
+            Member.active.is_(True),
+        )
+        if member is not None and member.id is not None:
+            query = query.where(Member.id != member.id)
+        existing = db.session.scalar(query)
         if existing is not None:
-            raise AccountError(f"{organisation.name} already has a champion: {existing.name}.")
+            raise AccountError(
+                f"{organisation.name} already has a champion: {existing.name}.", field="role"
+            )
 
 
 def accept_invitation(token: MemberToken, password: str) -> Member:
     if not use_token(token):
         raise AccountError("This invitation link has already been used.")
     token.member.password_hash = hash_password(password)
+    _retire_tokens(token.member, TokenPurpose.INVITATION)
     return token.member
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the address belongs to an active member; say nothing either way."""
-    member = db.session.scalar(select(Member).where(Member.email == email.strip().lower()))
+    """Email a reset link to an active member, and a note to any other address.
+
+    Either way exactly one message is queued, so neither the page, the outbox nor the time
+    taken tells whether the address is registered; only its owner learns that.
+    """
+    email = normalise_email(email)
+    member = db.session.scalar(select(Member).where(Member.email == email))
     if member is None or not member.active:
+        queue_email(
+            email,
+            "Reset your Convene password",
+            "accounts/password_reset_no_account",
+            email=email,
+            forgot_link=external_url("accounts.forgot_password"),
+        )
         return
     secret = issue_token(member, TokenPurpose.PASSWORD_RESET, current_app.config["RESET_HOURS"])
     queue_email(
@@ -136,4 +187,5 @@ def reset_password(token: MemberToken, password: str) -> Member:
     if not use_token(token):
         raise AccountError("This reset link has already been used.")
     token.member.password_hash = hash_password(password)
+    _retire_tokens(token.member, TokenPurpose.PASSWORD_RESET)
     return token.member

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from convene.extensions import db
 from convene.types import UTCDateTime, enum_type, utcnow
+from convene.zones import zone
 
 
 class OrganisationKind(enum.StrEnum):
@@ -49,6 +50,11 @@ class Organisation(db.Model):
     members: Mapped[list["Member"]] = relationship(
         back_populates="organisation", order_by="Member.name"
     )
+
+    @validates("zone")
+    def _check_zone(self, _key, value: str) -> str:
+        zone(value)  # raises ZoneError, a ValueError, for a name zoneinfo does not know
+        return value
 
     @property
     def is_city(self) -> bool:
@@ -99,6 +105,12 @@ class Member(UserMixin, db.Model):
     @validates("email")
     def _normalise_email(self, _key, value: str) -> str:
         return normalise_email(value)
+
+    @validates("zone")
+    def _check_zone(self, _key, value: str | None) -> str | None:
+        if value:
+            zone(value)
+        return value or None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive members

@@ -1,4 +1,14 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,8 +32,16 @@ from convene.accounts.invitations import (
     invite_member,
     request_password_reset,
     reset_password,
+    send_invitation,
 )
-from convene.accounts.models import Member, Organisation, OrganisationKind, Role, TokenPurpose
+from convene.accounts.models import (
+    Member,
+    Organisation,
+    OrganisationKind,
+    Role,
+    TokenPurpose,
+    normalise_email,
+)
 from convene.accounts.passwords import verify_password
 from convene.accounts.permissions import can_manage_member, can_manage_organisation, role_required
 from convene.extensions import db, limiter
@@ -42,19 +60,26 @@ def _sign_in_key() -> str:
     return f"{request.remote_addr}:{(request.form.get('email') or '').strip().lower()}"
 
 
+def _failed_sign_in(response) -> bool:
+    """A sign-in that did not redirect (to the next page) failed: only those are counted."""
+    return response.status_code == 200
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
     key_func=_sign_in_key,
     methods=["POST"],
-    error_message="Too many sign-in attempts. Wait a minute, then try again.",
+    deduct_when=_failed_sign_in,
+    error_message="Too many failed sign-ins. Wait a minute, then try again.",
 )
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        member = db.session.scalar(select(Member).where(Member.email == form.email.data.lower()))
+        email = normalise_email(form.email.data)
+        member = db.session.scalar(select(Member).where(Member.email == email))
         if verify_password(member, form.password.data) and member.active:
             login_user(member, remember=form.remember.data)
             member.last_sign_in_at = utcnow()
@@ -86,6 +111,12 @@ def reset_password_view(token: str):
 
 
 def _password_from_link(token: str, purpose: TokenPurpose, action):
+    response = make_response(_password_page(token, purpose, action))
+    response.headers["Cache-Control"] = "no-store"  # the address holds a secret
+    return response
+
+
+def _password_page(token: str, purpose: TokenPurpose, action):
     found = find_token(token, purpose)
     if found is None:
         return render_template("accounts/link_expired.html", purpose=purpose), 404
@@ -162,16 +193,27 @@ def edit_organisation(slug: str | None = None):
         organisation = db.first_or_404(select(Organisation).where(Organisation.slug == slug))
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
+        kind = OrganisationKind(form.kind.data)
+        misfits = _members_not_fitting(organisation, kind) if organisation else []
+        if misfits:
+            form.kind.errors.append(
+                f"Change the role of {', '.join(m.name for m in misfits)} first: "
+                f"a {kind.value} cannot have {misfits[0].role.value}s."
+            )
+            return render_template(
+                "accounts/organisation_form.html", form=form, organisation=organisation
+            )
         if organisation is None:
             organisation = Organisation()
             db.session.add(organisation)
-        form.populate_obj(organisation)
-        organisation.kind = OrganisationKind(form.kind.data)
-        if not organisation.is_city:
-            organisation.state = organisation.state or None
-            organisation.population = None if not form.population.data else form.population.data
-        organisation.state = organisation.state or None
-        organisation.website = organisation.website or None
+        organisation.kind = kind
+        organisation.name = form.name.data.strip()
+        organisation.slug = form.slug.data
+        organisation.zone = form.zone.data
+        organisation.website = form.website.data or None
+        is_city = kind == OrganisationKind.CITY
+        organisation.state = (form.state.data or None) if is_city else None
+        organisation.population = form.population.data if is_city else None
         try:
             db.session.commit()
         except IntegrityError:
@@ -181,6 +223,16 @@ def edit_organisation(slug: str | None = None):
             flash(f"{organisation.name} is saved.", "success")
             return redirect(url_for("accounts.people", slug=organisation.slug))
     return render_template("accounts/organisation_form.html", form=form, organisation=organisation)
+
+
+def _members_not_fitting(organisation: Organisation, kind: OrganisationKind) -> list[Member]:
+    """Members whose role the organisation could not hold once it is of `kind`."""
+    fits = {
+        OrganisationKind.CITY: {Role.MEMBER, Role.CHAMPION},
+        OrganisationKind.PARTNER: {Role.MEMBER, Role.HOST},
+        OrganisationKind.PROGRAMME: {Role.MEMBER, Role.ADMIN},
+    }[kind]
+    return [m for m in organisation.members if m.active and m.role not in fits]
 
 
 @bp.get("/organisations/<slug>/people")
@@ -223,10 +275,16 @@ def invite(slug: str):
                 title=form.title.data or None,
             )
             db.session.commit()
-        except (AccountError, IntegrityError) as exc:
+        except AccountError as exc:
             db.session.rollback()
-            message = str(exc) if isinstance(exc, AccountError) else "That account exists."
-            form.email.errors.append(message)
+            field = form.role if exc.field == "role" and current_user.is_admin else form.email
+            field.errors.append(str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            form.form_errors.append(
+                "Someone saved a conflicting change just now (an account with this email, "
+                "or a second champion). Check the list of people and try again."
+            )
         else:
             flash(f"An invitation is on its way to {member.email}.", "success")
             return redirect(url_for("accounts.people", slug=organisation.slug))
@@ -245,11 +303,9 @@ def edit_member(member_id: int):
         organisation = db.session.get(Organisation, form.organisation_id.data)
         role = Role(form.role.data)
         try:
-            if role != member.role or organisation.id != member.organisation_id:
-                if role == Role.CHAMPION and member.role == Role.CHAMPION:
-                    member.role = Role.MEMBER  # let the check see the city without them
-                    db.session.flush()
-                check_role_fits(role, organisation)
+            if member.id == current_user.id and role != Role.ADMIN:
+                raise AccountError("You cannot take away your own admin role.")
+            check_role_fits(role, organisation, member=member)
             member.name = form.name.data.strip()
             member.title = form.title.data or None
             member.role = role
@@ -283,6 +339,25 @@ def set_active(member_id: int, action: str):
     else:
         verb = "can sign in again" if member.active else "can no longer sign in"
         flash(f"{member.name} {verb}.", "success")
+    return redirect(url_for("accounts.people", slug=member.organisation.slug))
+
+
+@bp.post("/members/<int:member_id>/invite-again")
+@login_required
+def invite_again(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    if not can_manage_member(current_user, member):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        send_invitation(current_user, member)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"A new invitation is on its way to {member.email}.", "success")
     return redirect(url_for("accounts.people", slug=member.organisation.slug))
 
 

@@ -6,7 +6,9 @@ deliver_pending, run by `flask mail send`.
 """
 
 import base64
+import contextlib
 import logging
+import signal
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +18,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_mail import Attachment as MailAttachment
 from flask_mail import Message
+from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from convene.extensions import db, mail
@@ -44,10 +47,10 @@ def queue_email(
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
     try:
         html = render_template(f"mail/{template}.html", subject=subject, **context)
-    except Exception as exc:  # no HTML version of this mail
-        if exc.__class__.__name__ != "TemplateNotFound":
+    except TemplateNotFound as exc:
+        if exc.name != f"mail/{template}.html":  # the HTML version exists but is broken
             raise
-        html = None
+        html = None  # plain text only
     message = OutboxMessage(
         recipient=recipient,
         subject=subject,
@@ -150,13 +153,49 @@ def deliver_pending(batch: int = 50) -> tuple[int, int]:
     return sent, failed
 
 
-def watch(interval: float = 5.0, stop_after: int | None = None) -> None:
-    """The worker loop behind `flask mail send --watch`."""
-    rounds = 0
-    while stop_after is None or rounds < stop_after:
+def deliver_all() -> tuple[int, int]:
+    """Send everything that is due, batch after batch; returns (sent, failed attempts)."""
+    total_sent = total_failed = 0
+    while True:
         sent, failed = deliver_pending()
-        if sent or failed:
-            log.info("mail: %s sent, %s failed", sent, failed)
+        total_sent += sent
+        total_failed += failed
+        # Failed messages wait for their retry time, so a batch without a success ends it.
+        if sent == 0 or _Stop.requested:
+            return total_sent, total_failed
+
+
+class _Stop:
+    """Set by SIGTERM/SIGINT so the worker finishes the message in hand, then exits."""
+
+    requested = False
+
+    @classmethod
+    def request(cls, *_args) -> None:
+        cls.requested = True
+
+
+def watch(interval: float = 5.0, stop_after: int | None = None) -> None:
+    """The worker loop behind `flask mail send --watch`: survives a database or SMTP outage."""
+    _Stop.requested = False
+    if stop_after is None:
+        signal.signal(signal.SIGTERM, _Stop.request)
+        signal.signal(signal.SIGINT, _Stop.request)
+    rounds = 0
+    while not _Stop.requested and (stop_after is None or rounds < stop_after):
         rounds += 1
-        if not sent:
-            time.sleep(interval)
+        try:
+            sent, failed = deliver_all()
+        except Exception:  # the database went away: log, wait, try again
+            log.exception("mail: delivery round failed")
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+            db.session.remove()
+            sent = failed = 0
+        if sent or failed:
+            log.warning("mail: %s sent, %s failed", sent, failed)
+        if stop_after is not None and rounds >= stop_after:
+            break
+        deadline = time.monotonic() + interval
+        while not _Stop.requested and time.monotonic() < deadline:
+            time.sleep(min(0.2, interval))

@@ -1,6 +1,6 @@
 """The navigation bar: each capability's entry shows once its blueprint is registered."""
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 from convene.accounts.models import Role
@@ -17,6 +17,18 @@ NAV = [
     ("People", "accounts.members", Role.ADMIN),
 ]
 
+# One line under each entry's card on the home page.
+DESCRIPTIONS = {
+    "convenings.upcoming": "The network's call every other week: dates, topics, how to join.",
+    "topics.index": "Propose what the network discusses next, and vote.",
+    "summit.index": "The annual summit: agenda, registration and social time.",
+    "convenings.host_dashboard": "The calls your organisation hosts: topics, agendas, dates.",
+    "calendar.subscribe": "Every call and summit session in the calendar you already use.",
+    "convenings.participation": "Who took part in what.",
+    "accounts.organisations": "Cities, partners and the programme team.",
+    "accounts.members": "Everyone with an account, by organisation and role.",
+}
+
 
 def nav_items() -> list[dict]:
     items = []
@@ -25,8 +37,24 @@ def nav_items() -> list[dict]:
             continue
         if role is not None and not (current_user.is_authenticated and current_user.has_role(role)):
             continue
-        blueprint = endpoint.split(".")[0]
         items.append(
-            {"label": label, "endpoint": endpoint, "current": request.blueprint == blueprint}
+            {
+                "label": label,
+                "endpoint": endpoint,
+                "url": url_for(endpoint),
+                "description": DESCRIPTIONS.get(endpoint, ""),
+                "current": False,
+            }
         )
+    # The current entry: the one whose address is the longest prefix of this page's.
+    matches = [i for i in items if _within(request.path, i["url"])]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["current"] = True
     return items
+
+
+def _within(path: str, url: str) -> bool:
+    base = url.rstrip("/")
+    if not base:  # the home page contains no other page
+        return path == "/"
+    return path in (url, base) or path.startswith(base + "/")

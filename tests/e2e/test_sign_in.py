@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -12,4 +13,4 @@ def test_member_signs_in_and_sees_their_name(live_server, browser_page, make_mem
     page.get_by_label("Email").fill(member.email.upper())
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("link", name="Rosa Rivera").is_visible()
+    expect(page.get_by_role("link", name="Rosa Rivera")).to_be_visible()

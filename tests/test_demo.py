@@ -1,0 +1,73 @@
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from convene.accounts.models import Member, Organisation, OrganisationKind, Role
+from convene.accounts.passwords import verify_password
+from convene.demo import DEMO_PASSWORD
+from convene.extensions import db
+
+LOWER_48_ZONES = {"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"}
+
+
+def load(app):
+    return app.test_cli_runner().invoke(args=["demo", "load"])
+
+
+def test_demo_loads_once(app):
+    first = load(app)
+    assert first.exit_code == 0 and "Demo network loaded" in first.output
+    counts = db.session.scalar(select(func.count(Member.id)))
+    second = load(app)
+    assert second.exit_code == 0 and "already holds data" in second.output
+    assert db.session.scalar(select(func.count(Member.id))) == counts
+
+
+def test_demo_network_facts(app):
+    load(app)
+    orgs = db.session.scalars(select(Organisation)).all()
+    kinds = Counter(o.kind for o in orgs)
+    assert kinds == {
+        OrganisationKind.CITY: 27,
+        OrganisationKind.PARTNER: 5,
+        OrganisationKind.PROGRAMME: 1,
+    }
+    cities = [o for o in orgs if o.is_city]
+    assert len({c.state for c in cities}) == 18
+    assert all(100_000 <= c.population <= 1_000_000 for c in cities)
+    zones = {c.zone for c in cities}
+    assert "America/Phoenix" in zones
+    assert zones - LOWER_48_ZONES - {"America/Phoenix"} & {"America/Anchorage", "Pacific/Honolulu"}
+    partners = {o.slug for o in orgs if o.is_partner}
+    assert partners == {"govex", "gpl", "sunlight", "bit", "rfa"}
+    for city in cities:
+        active = [m for m in city.members if m.active]
+        roles = Counter(m.role for m in active)
+        assert roles[Role.CHAMPION] == 1, city.name
+        assert 2 <= roles[Role.MEMBER] <= 3, city.name
+        assert set(roles) == {Role.CHAMPION, Role.MEMBER}
+    for partner in (o for o in orgs if o.is_partner):
+        assert any(m.role == Role.HOST for m in partner.members), partner.slug
+    programme = next(o for o in orgs if o.kind == OrganisationKind.PROGRAMME)
+    assert any(m.is_admin for m in programme.members)
+
+
+def test_demo_accounts_one_per_role_share_the_password(app):
+    load(app)
+    for role in ("admin", "host", "champion", "member"):
+        member = db.session.scalar(
+            select(Member).where(Member.email == f"{role}@demo.convene.test")
+        )
+        assert member.role == Role(role)
+        assert verify_password(member, DEMO_PASSWORD)
+    champion = db.session.scalar(select(Member).where(Member.email == "champion@demo.convene.test"))
+    assert champion.organisation.zone == "America/Phoenix"
+
+
+def test_demo_accounts_sign_in(app, client):
+    load(app)
+    response = client.post(
+        "/sign-in", data={"email": "admin@demo.convene.test", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/organisations").status_code == 200
