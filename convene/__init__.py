@@ -82,9 +82,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
     from convene.site.routes import bp as site
+    from convene.summit.routes import bp as summit
 
     app.register_blueprint(site)
     app.register_blueprint(accounts)
+    app.register_blueprint(summit)
 
 
 def _register_cli(app: Flask) -> None:

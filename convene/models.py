@@ -3,3 +3,16 @@
 from convene.accounts.models import Member, MemberToken, Organisation  # noqa: F401
 from convene.convenings.models import Call, Rsvp, Series, SeriesHost, SeriesSkip  # noqa: F401
 from convene.notifications.models import OutboxMessage  # noqa: F401
+from convene.summit.models import (  # noqa: F401
+    AgendaItem,
+    AgendaPick,
+    MustNotPair,
+    Registration,
+    SeatAssignment,
+    SessionSignup,
+    SessionSlot,
+    SessionTable,
+    SlotAbsence,
+    SocialSession,
+    Summit,
+)
