@@ -5,19 +5,16 @@ registrations, slots, tables, absences, must-not pairs and earlier summits' publ
 seatings, and writes its answer back as seat assignments.
 """
 
-from __future__ import annotations
-
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased, selectinload
 
 from convene.accounts.models import Member
 from convene.extensions import db
-from convene.summit import notices
+from convene.summit import mixer, notices
 from convene.summit.models import (
     MustNotPair,
     Registration,
@@ -31,16 +28,7 @@ from convene.summit.models import (
 from convene.types import utcnow
 from convene.zones import localize
 
-if TYPE_CHECKING:
-    from convene.summit import mixer
-
 COLOURS = 10  # org-c0 .. org-c9 in style.css
-
-
-def _mixer():
-    from convene.summit import mixer
-
-    return mixer
 
 
 class SeatingError(ValueError):
@@ -156,15 +144,15 @@ def seating_problem(session: SocialSession, slots: list[SessionSlot] | None = No
             slot, registrations, summit.zone
         )
         plain_slots.append(
-            _mixer().Slot(
+            mixer.Slot(
                 id=slot.id,
-                tables=[_mixer().Table(id=t.id, seats=t.seats) for t in slot.tables],
+                tables=[mixer.Table(id=t.id, seats=t.seats) for t in slot.tables],
                 absent=frozenset(absent),
             )
         )
     return SeatingProblem(
         attendees=[
-            _mixer().Attendee(id=m.id, organisation_id=m.organisation_id) for m in members.values()
+            mixer.Attendee(id=m.id, organisation_id=m.organisation_id) for m in members.values()
         ],
         slots=plain_slots,
         met_before=met_before_pairs(summit),
@@ -213,14 +201,14 @@ def run_assignment(session: SocialSession, seed: int = 0) -> mixer.SeatingReport
         raise SeatingError("Add at least one slot with tables first.")
     problem = seating_problem(session, slots)
     try:
-        seating = _mixer().plan_seating(
+        seating = mixer.plan_seating(
             problem.attendees,
             problem.slots,
             met_before=problem.met_before,
             must_not=problem.must_not,
             seed=seed,
         )
-    except _mixer().AssignmentImpossible as exc:  # noqa: B030
+    except mixer.AssignmentImpossible as exc:
         raise SeatingError(f"No seating fits: {exc}.") from exc
     _store(slots, seating.tables)
     session.seed = seed
@@ -245,8 +233,8 @@ def review(session: SocialSession) -> Review:
     slots = _load_slots(session)
     problem = seating_problem(session, slots)
     tables = current_tables(slots)
-    report = _mixer().seating_report(problem.attendees, problem.slots, tables, problem.met_before)
-    problems = _mixer().validate_seating(problem.attendees, problem.slots, tables, problem.must_not)
+    report = mixer.seating_report(problem.attendees, problem.slots, tables, problem.met_before)
+    problems = mixer.validate_seating(problem.attendees, problem.slots, tables, problem.must_not)
     orgs = sorted({m.organisation for m in problem.members.values()}, key=lambda o: o.name)
     colours = {org.id: f"org-c{i % COLOURS}" for i, org in enumerate(orgs)}
     unseated = {}
@@ -310,7 +298,7 @@ def publish(session: SocialSession, now: datetime | None = None) -> int:
     tables = current_tables(slots)
     if not any(people for by_table in tables.values() for people in by_table.values()):
         raise SeatingError("Nobody is seated yet: run the assignment first.")
-    problems = _mixer().validate_seating(problem.attendees, problem.slots, tables, problem.must_not)
+    problems = mixer.validate_seating(problem.attendees, problem.slots, tables, problem.must_not)
     if problems:
         raise SeatingError("Fix the seating before publishing: " + "; ".join(problems))
     session.is_published = True
