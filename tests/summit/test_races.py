@@ -55,8 +55,9 @@ def _race(app, jobs):
 def racing_app(make_app):
     # Fewer connections than threads: threads queue for one, so the race needs no more
     # connections than a shared PostgreSQL allows.
-    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 0,
-                                               "pool_timeout": 120})  # fmt: skip
+    return make_app(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 0, "pool_timeout": 120}
+    )
 
 
 def test_100_concurrent_registrations_for_the_last_10_seats(
