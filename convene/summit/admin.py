@@ -319,11 +319,18 @@ def edit_session(slug: str, session_id: int | None = None):
             elif session.kind != kind and (session.signups or session.slots):
                 flash("This session already has sign-ups or slots: its kind stays.", "error")
                 return redirect(url_for("summit.edit_session", slug=slug, session_id=session.id))
-            elif (session.title, session.place, session.starts_at, session.ends_at) != (
+            elif (
+                session.title,
+                session.place,
+                session.starts_at,
+                session.ends_at,
+                session.is_cancelled,
+            ) != (
                 form.title.data,
                 form.place.data or None,
                 starts_at,
                 ends_at,
+                form.is_cancelled.data,
             ):
                 session.revision += 1
             session.kind = kind
@@ -332,6 +339,7 @@ def edit_session(slug: str, session_id: int | None = None):
             session.description = form.description.data or None
             session.starts_at, session.ends_at = starts_at, ends_at
             session.capacity = form.capacity.data if kind == SessionKind.OPEN else None
+            session.is_cancelled = form.is_cancelled.data
             db.session.commit()
             flash(f"{session.title} is saved.", "success")
             if kind == SessionKind.ASSIGNED:

@@ -138,6 +138,7 @@ class SocialSessionForm(FlaskForm):
     description = TextAreaField(
         "Description (Markdown)", validators=[Optional(), Length(max=10_000)]
     )
+    is_cancelled = BooleanField("Cancelled", description="It stays listed, struck through.")
     submit = SubmitField("Save session")
 
     def validate_capacity(self, field):

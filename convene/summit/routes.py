@@ -42,6 +42,7 @@ from convene.summit.registration import (
     live_registration,
     register,
     substitute,
+    waiting_in_order,
     waitlist_position,
 )
 from convene.summit.sessions import join_session, leave_session, signup_counts
@@ -76,7 +77,7 @@ def _show(summit: Summit):
     items = public_agenda(summit)
     sessions = db.session.scalars(
         select(SocialSession)
-        .where(SocialSession.summit_id == summit.id, SocialSession.is_cancelled.is_(False))
+        .where(SocialSession.summit_id == summit.id)
         .order_by(SocialSession.starts_at, SocialSession.id)
         .options(selectinload(SocialSession.slots))
     ).all()
@@ -292,11 +293,7 @@ def delegation(slug: str):
         members=members,
         registrations=registrations,
         used=delegation_count(summit.id, org_id),
-        positions={
-            r.id: waitlist_position(r)
-            for r in registrations.values()
-            if r.status == RegistrationStatus.WAITLISTED
-        },
+        positions={r.id: n for n, r in enumerate(waiting_in_order(summit.id), start=1)},
         confirm=ConfirmForm(),
     )
 

@@ -342,3 +342,55 @@ def test_seating_pages_run_move_publish(
     assert "Night 1" in page and members[1].name in page
     agenda = client_for(members[0]).get(f"/summit/{summit.slug}/my-agenda").get_data(as_text=True)
     assert "Table" in agenda and "Dinner series: Night 2" in agenda
+
+
+def test_summit_and_seating_pages_do_not_grow_queries_with_rows(
+    client_for,
+    make_summit,
+    make_member,
+    make_org,
+    make_registration,
+    make_agenda_item,
+    make_session,
+    count_queries,
+):
+    summit = make_summit(capacity=100)
+    slug, summit_id = summit.slug, summit.id
+    admin = make_member("admin")
+    session = make_session(summit, kind="assigned", title="Dinner")
+    session_id = session.id
+    slot = seating.add_slot(
+        session,
+        "Night 1",
+        datetime(2027, 4, 12, 23, tzinfo=UTC),
+        datetime(2027, 4, 13, 1, tzinfo=UTC),
+        tables=10,
+        seats=6,
+    )
+    db.session.commit()
+    slot_id = slot.id
+
+    def add_rows(n):
+        s = db.session.get(Summit, summit_id)
+        for _ in range(n):
+            make_registration(s, make_member(organisation=make_org()))
+            make_agenda_item(s, kind="breakout", title="Breakout")
+            make_session(s, title="Open session", capacity=3)
+
+    def measure():
+        seating.run_assignment(db.session.get(SocialSession, session_id), seed=1)
+        db.session.commit()
+        db.session.expunge_all()
+        client = client_for(db.session.get(type(admin), admin_id))
+        with count_queries() as q:
+            assert client.get(f"/summit/{slug}").status_code == 200
+            assert client.get(f"/summit/{slug}/sessions/{session_id}/seating").status_code == 200
+        return q.count
+
+    admin_id = admin.id
+    add_rows(3)
+    few = measure()
+    add_rows(12)
+    many = measure()
+    assert many == few
+    assert slot_id
