@@ -8,7 +8,7 @@ one transaction at a time: no oversold seat, no one promoted twice.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from convene.accounts.models import Member
@@ -41,14 +41,26 @@ class Answers:
     departs_on: date | None = None
 
 
-def lock_summit(summit_id: int) -> Summit:
-    """The summit row, locked until the transaction ends, re-read from the database."""
-    summit = db.session.scalar(
-        select(Summit)
-        .where(Summit.id == summit_id)
+def lock_row(model, row_id: int):
+    """A row locked until the transaction ends, re-read from the database.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks, so a no-op write takes the
+    database's write lock first: other writers wait at that point, and what this transaction
+    counts afterwards stays true until it commits.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = model.__table__.name
+        db.session.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"), {"id": row_id})
+    return db.session.scalar(
+        select(model)
+        .where(model.id == row_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def lock_summit(summit_id: int) -> Summit:
+    summit = lock_row(Summit, summit_id)
     if summit is None:
         raise RegistrationError("That summit no longer exists.")
     return summit

@@ -21,7 +21,7 @@ from convene.summit.models import (
     SignupStatus,
     SocialSession,
 )
-from convene.summit.registration import RegistrationError
+from convene.summit.registration import RegistrationError, lock_row
 
 
 class SessionError(RegistrationError):
@@ -29,12 +29,7 @@ class SessionError(RegistrationError):
 
 
 def lock_session(session_id: int) -> SocialSession:
-    session = db.session.scalar(
-        select(SocialSession)
-        .where(SocialSession.id == session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    session = lock_row(SocialSession, session_id)
     if session is None:
         raise SessionError("That social session no longer exists.")
     return session

@@ -1,4 +1,5 @@
-"""Real races on PostgreSQL: threads, each with its own app context, session and connection."""
+"""Real races: threads, each with its own app context, session and connection (PostgreSQL for
+the big ones; SQLite serialises writers and is raced once too)."""
 
 import threading
 
@@ -18,8 +19,6 @@ from convene.summit.models import (
 )
 from convene.summit.registration import RegistrationError, cancel, register
 from convene.summit.sessions import join_session
-
-pytestmark = pytest.mark.postgres_only
 
 
 def _race(app, jobs):
@@ -60,6 +59,7 @@ def racing_app(make_app):
     )
 
 
+@pytest.mark.postgres_only
 def test_100_concurrent_registrations_for_the_last_10_seats(
     app, racing_app, make_summit, make_member, make_org, make_registration
 ):
@@ -91,6 +91,7 @@ def test_100_concurrent_registrations_for_the_last_10_seats(
     assert confirmed == 30
 
 
+@pytest.mark.postgres_only
 def test_concurrent_cancellations_promote_each_waitlisted_person_once(
     app, racing_app, make_summit, make_member, make_registration
 ):
@@ -125,6 +126,7 @@ def test_concurrent_cancellations_promote_each_waitlisted_person_once(
     assert {w.id for w in waiting[:10]} == set(promoted_ids)
 
 
+@pytest.mark.postgres_only
 def test_concurrent_sign_ups_never_exceed_an_open_session(
     app, racing_app, make_summit, make_member, make_registration, make_session
 ):
@@ -153,3 +155,26 @@ def test_concurrent_sign_ups_never_exceed_an_open_session(
         )
         == 5
     )
+
+
+def test_concurrent_registrations_on_either_backend(
+    app, racing_app, make_summit, make_member, make_org, make_registration
+):
+    """SQLite has no row locks: the summit lock's first write serialises writers instead."""
+    summit = make_summit(capacity=8, delegation_limit=3)
+    for _ in range(3):
+        make_registration(summit, make_member())
+    member_ids = [make_member(organisation=make_org()).id for _ in range(24)]
+    summit_id = summit.id
+
+    def job_for(member_id):
+        def job():
+            member = db.session.get(Member, member_id)
+            return register(db.session.get(Summit, summit_id), member).status
+
+        return job
+
+    results, errors = _race(racing_app, [job_for(m) for m in member_ids])
+    assert errors == []
+    assert results.count(RegistrationStatus.CONFIRMED) == 5
+    assert results.count(RegistrationStatus.WAITLISTED) == 19
