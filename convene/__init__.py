@@ -92,8 +92,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from convene.demo import demo_cli
     from convene.notifications.cli import mail_cli
+    from convene.summit.cli import summit_cli
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(summit_cli)
     app.cli.add_command(demo_cli)
 
 

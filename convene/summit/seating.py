@@ -215,6 +215,52 @@ def run_assignment(session: SocialSession, seed: int = 0) -> mixer.SeatingReport
     return seating.report
 
 
+def readable_problems(problem: SeatingProblem, slots: list[SessionSlot], tables) -> list[str]:
+    """The planner's check of a seating, with people, slots and tables named for the admin."""
+    names: dict[int, str] = {}
+    seen: set[str] = set()
+    for member in problem.members.values():
+        name = f"{member.name} ({member.organisation.name})"
+        names[member.id] = name if name not in seen else f"{name} #{member.id}"
+        seen.add(names[member.id])
+    slot_names = {
+        s.id: s.label
+        if s.label not in {o.label for o in slots if o is not s}
+        else f"{s.label} #{s.id}"
+        for s in slots
+    }
+    table_names = {t.id: t.name for s in slots for t in s.tables}
+
+    def who(member_id):
+        return names.get(member_id, f"member #{member_id}")
+
+    plain_slots = [
+        mixer.Slot(
+            id=slot_names[plain.id],
+            tables=[mixer.Table(id=table_names[t.id], seats=t.seats) for t in plain.tables],
+            absent=frozenset(who(m) for m in plain.absent),
+        )
+        for plain in problem.slots
+    ]
+    named_tables = {
+        slot_names.get(slot_id, f"slot #{slot_id}"): {
+            table_names.get(table_id, f"table #{table_id}"): [who(m) for m in people]
+            for table_id, people in by_table.items()
+        }
+        for slot_id, by_table in tables.items()
+    }
+    problems = mixer.validate_seating(
+        [
+            mixer.Attendee(id=who(a.id), organisation_id=a.organisation_id)
+            for a in problem.attendees
+        ],
+        plain_slots,
+        named_tables,
+        [(who(a), who(b)) for a, b in problem.must_not],
+    )
+    return [p.replace("'", "") for p in problems]
+
+
 @dataclass
 class Review:
     """What the admin sees: the report, broken constraints, and who sits where."""
@@ -234,7 +280,7 @@ def review(session: SocialSession) -> Review:
     problem = seating_problem(session, slots)
     tables = current_tables(slots)
     report = mixer.seating_report(problem.attendees, problem.slots, tables, problem.met_before)
-    problems = mixer.validate_seating(problem.attendees, problem.slots, tables, problem.must_not)
+    problems = readable_problems(problem, slots, tables)
     orgs = sorted({m.organisation for m in problem.members.values()}, key=lambda o: o.name)
     colours = {org.id: f"org-c{i % COLOURS}" for i, org in enumerate(orgs)}
     unseated = {}
@@ -298,9 +344,9 @@ def publish(session: SocialSession, now: datetime | None = None) -> int:
     tables = current_tables(slots)
     if not any(people for by_table in tables.values() for people in by_table.values()):
         raise SeatingError("Nobody is seated yet: run the assignment first.")
-    problems = mixer.validate_seating(problem.attendees, problem.slots, tables, problem.must_not)
+    problems = readable_problems(problem, slots, tables)
     if problems:
-        raise SeatingError("Fix the seating before publishing: " + "; ".join(problems))
+        raise SeatingError("Fix the seating before publishing: " + "; ".join(problems) + ".")
     session.is_published = True
     session.published_at = now or utcnow()
     session.revision += 1

@@ -394,3 +394,31 @@ def test_summit_and_seating_pages_do_not_grow_queries_with_rows(
     many = measure()
     assert many == few
     assert slot_id
+
+
+def test_seating_page_marks_a_table_of_colleagues(
+    client_for, make_summit, make_member, make_org, make_registration, make_session
+):
+    summit = make_summit()
+    city = make_org()
+    for _ in range(2):
+        make_registration(summit, make_member(organisation=city))
+    session = make_session(summit, kind="assigned", title="Mixer")
+    seating.add_slot(
+        session,
+        "Only slot",
+        datetime(2027, 4, 12, 23, tzinfo=UTC),
+        datetime(2027, 4, 13, 1, tzinfo=UTC),
+        tables=1,
+        seats=2,
+    )
+    seating.run_assignment(session, seed=0)
+    db.session.commit()
+    html = (
+        client_for(make_member("admin"))
+        .get(f"/summit/{summit.slug}/sessions/{session.id}/seating")
+        .get_data(as_text=True)
+    )
+    assert "1 colleague pair" in html
+    assert 'id="report-same-org">1<' in html
+    assert "at least 1" in html  # the lower bound beside it: nothing better was possible

@@ -189,4 +189,5 @@ def test_review_colours_each_city_and_lists_the_unseated(dinner, make_member, ma
     assert len(review.legend) == 4
     assert len(set(review.colours.values())) == 4
     assert all(newcomer.id in people for people in review.unseated.values())
-    assert any("present but not seated" in p for p in review.problems)
+    assert any(newcomer.name in p and "present but not seated" in p for p in review.problems)
+    assert all("slot Night" in p for p in review.problems)
