@@ -261,6 +261,30 @@ def readable_problems(problem: SeatingProblem, slots: list[SessionSlot], tables)
     return [p.replace("'", "") for p in problems]
 
 
+def table_colours(org_ids: list, org_of: dict, tables) -> dict:
+    """A colour index per organisation, so that cities sharing a table differ in colour where
+    the ten colours allow: greedy, busiest organisation first, least clash, then least used."""
+    together: dict = defaultdict(lambda: defaultdict(int))
+    for by_table in tables.values():
+        for people in by_table.values():
+            here = {org_of[m] for m in people if m in org_of}
+            for a in here:
+                for b in here:
+                    if a != b:
+                        together[a][b] += 1
+    order = sorted(org_ids, key=lambda o: (-len(together[o]), str(o)))
+    chosen: dict = {}
+    used = [0] * COLOURS
+    for org_id in order:
+        clash = [0] * COLOURS
+        for other, times in together[org_id].items():
+            if other in chosen:
+                clash[chosen[other]] += times
+        chosen[org_id] = min(range(COLOURS), key=lambda c: (clash[c], used[c], c))
+        used[chosen[org_id]] += 1
+    return chosen
+
+
 @dataclass
 class Review:
     """What the admin sees: the report, broken constraints, and who sits where."""
@@ -282,7 +306,11 @@ def review(session: SocialSession) -> Review:
     report = mixer.seating_report(problem.attendees, problem.slots, tables, problem.met_before)
     problems = readable_problems(problem, slots, tables)
     orgs = sorted({m.organisation for m in problem.members.values()}, key=lambda o: o.name)
-    colours = {org.id: f"org-c{i % COLOURS}" for i, org in enumerate(orgs)}
+    org_of = {m.id: m.organisation_id for m in problem.members.values()}
+    colours = {
+        org_id: f"org-c{c}"
+        for org_id, c in table_colours([o.id for o in orgs], org_of, tables).items()
+    }
     unseated = {}
     for plain in problem.slots:
         seated = {m for people in tables.get(plain.id, {}).values() for m in people}

@@ -191,3 +191,12 @@ def test_review_colours_each_city_and_lists_the_unseated(dinner, make_member, ma
     assert all(newcomer.id in people for people in review.unseated.values())
     assert any(newcomer.name in p and "present but not seated" in p for p in review.problems)
     assert all("slot Night" in p for p in review.problems)
+
+
+def test_cities_at_one_table_get_different_colours():
+    org_of = {n: f"org{n % 12}" for n in range(24)}
+    tables = {"night": {t: [t * 2, t * 2 + 1] for t in range(12)}}  # org k sits with org k+1
+    colours = seating.table_colours(sorted(set(org_of.values())), org_of, tables)
+    for people in tables["night"].values():
+        assert colours[org_of[people[0]]] != colours[org_of[people[1]]]
+    assert set(colours.values()) <= set(range(seating.COLOURS))
