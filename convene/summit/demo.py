@@ -14,6 +14,7 @@ from convene.summit import seating
 from convene.summit.models import (
     AgendaItem,
     AgendaKind,
+    AgendaPick,
     Registration,
     RegistrationStatus,
     SessionKind,
@@ -317,8 +318,11 @@ def _upcoming_summit(rng, members, past: Summit) -> None:
         ends_at=_local(summit, summit.starts_on + timedelta(days=1), 8, 30),
     )
     db.session.add_all([reception, tour])
+    named_confirmed = [m for m in named if m in confirmed]
     for session, count, capacity in ((reception, 60, 90), (tour, 24, 20)):
-        for n, member in enumerate(rng.sample(confirmed, count)):
+        others = [m for m in confirmed if m not in named_confirmed]
+        chosen = named_confirmed + rng.sample(others, count - len(named_confirmed))
+        for n, member in enumerate(chosen):
             db.session.add(
                 SessionSignup(
                     session=session,
@@ -326,6 +330,10 @@ def _upcoming_summit(rng, members, past: Summit) -> None:
                     status=SignupStatus.SIGNED_UP if n < capacity else SignupStatus.WAITLISTED,
                 )
             )
+    db.session.flush()
+    breakout = next(i for i in summit.agenda_items if i.kind == AgendaKind.BREAKOUT)
+    for member in named_confirmed:
+        db.session.add(AgendaPick(agenda_item_id=breakout.id, member_id=member.id))
     dinner = _dinner(summit, "Cross-city dinner series", nights=3, tables=12, seats=10)
     db.session.flush()
     seating.run_assignment(dinner, seed=2027)

@@ -39,4 +39,6 @@ def test_demo_summits_and_their_pages(app, client, client_for):
     ):
         assert as_admin.get(path).status_code == 200, path
     agenda = client_for(member).get(f"/summit/{upcoming.slug}/my-agenda")
-    assert "Opening plenary" in agenda.get_data(as_text=True)
+    html = agenda.get_data(as_text=True)
+    assert "Opening plenary" in html and "Welcome reception" in html
+    assert "Results-driven contracting" in html  # a breakout they picked
