@@ -154,7 +154,7 @@ def personal_agenda(member: Member, summit: Summit) -> list[AgendaEntry]:
             SeatAssignment.member_id == member.id,
         )
     )
-    for _seat, table, slot, session in seats:
+    for seat, table, slot, session in seats:
         entries.append(
             AgendaEntry(
                 uid=f"session-slot-{slot.id}",
@@ -165,7 +165,7 @@ def personal_agenda(member: Member, summit: Summit) -> list[AgendaEntry]:
                 place=slot.place or session.place,
                 table_name=table.name,
                 description=session.description,
-                updated_at=max(slot.updated_at, session.updated_at),
+                updated_at=max(slot.updated_at, session.updated_at, seat.updated_at),
                 revision=session.revision + slot.revision,
             )
         )

@@ -335,6 +335,7 @@ class SeatAssignment(db.Model):
     member_id: Mapped[int] = mapped_column(
         sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
     )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     table: Mapped[SessionTable] = relationship(back_populates="assignments")
     member: Mapped[Member] = relationship()

@@ -362,6 +362,8 @@ def move_attendee(
         )
     )
     db.session.add(SeatAssignment(slot_id=slot.id, table_id=table.id, member_id=member_id))
+    if session.is_published:
+        session.revision += 1  # attendees' calendars show their table
     db.session.flush()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_summit
 Revises: 0002_calls
-Create Date: 2026-11-27 20:31:17.589170
+Create Date: 2026-11-27 20:41:47.708647
 
 """
 from alembic import op
@@ -208,6 +208,7 @@ def upgrade():
     sa.Column('slot_id', sa.Integer(), nullable=False),
     sa.Column('table_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('updated_at', convene.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_summit_seat_assignments_member_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['slot_id'], ['summit_session_slots.id'], name=op.f('fk_summit_seat_assignments_slot_id_summit_session_slots'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['table_id'], ['summit_session_tables.id'], name=op.f('fk_summit_seat_assignments_table_id_summit_session_tables'), ondelete='CASCADE'),
