@@ -6,7 +6,7 @@ one transaction at a time: no oversold seat, no one promoted twice.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -147,9 +147,23 @@ def register(
     return registration
 
 
+TRAVEL_MARGIN = timedelta(days=7)
+
+
 def _check_answers(summit: Summit, answers: Answers) -> None:
-    if answers.arrives_on and answers.departs_on and answers.departs_on < answers.arrives_on:
+    arrives, departs = answers.arrives_on, answers.departs_on
+    if arrives and departs and departs < arrives:
         raise RegistrationError("The departure date is before the arrival date.")
+    if arrives and not summit.starts_on - TRAVEL_MARGIN <= arrives <= summit.ends_on:
+        raise RegistrationError(
+            f"Arrive between {summit.starts_on - TRAVEL_MARGIN:%-d %B} and "
+            f"{summit.ends_on:%-d %B %Y}, the summit's last day."
+        )
+    if departs and not summit.starts_on <= departs <= summit.ends_on + TRAVEL_MARGIN:
+        raise RegistrationError(
+            f"Leave between {summit.starts_on:%-d %B}, the summit's first day, and "
+            f"{summit.ends_on + TRAVEL_MARGIN:%-d %B %Y}."
+        )
 
 
 def cancel(registration: Registration, actor: Member | None = None, now=None) -> list:

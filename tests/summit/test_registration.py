@@ -196,3 +196,19 @@ def test_substitute_refuses_someone_from_another_city(make_summit, make_member):
         substitute(registration, stranger)
     db.session.rollback()
     assert db.session.get(Registration, registration.id).member_id != stranger.id
+
+
+@pytest.mark.parametrize(
+    ("arrives", "departs", "message"),
+    [
+        (date(2027, 4, 14), date(2027, 4, 13), "before the arrival"),
+        (date(2027, 3, 1), None, "Arrive between"),
+        (None, date(2027, 5, 30), "Leave between"),
+    ],
+)
+def test_travel_dates_must_fit_the_summit(make_summit, make_member, arrives, departs, message):
+    summit = make_summit()  # 12 to 14 April 2027
+    with pytest.raises(RegistrationError, match=message):
+        register(summit, make_member(), Answers(arrives_on=arrives, departs_on=departs))
+    db.session.rollback()
+    assert _count(Registration) == 0
