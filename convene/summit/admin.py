@@ -500,6 +500,19 @@ def add_absence(slug: str, session_id: int):
     return redirect(url_for("summit.seating_plan", slug=slug, session_id=session.id))
 
 
+@bp.post("/<slug>/sessions/<int:session_id>/absences/<int:absence_id>/delete")
+@role_required(Role.ADMIN)
+def delete_absence(slug: str, session_id: int, absence_id: int):
+    _summit, session = _assigned(slug, session_id)
+    absence = db.get_or_404(SlotAbsence, absence_id)
+    if absence.slot.session_id != session.id or not ConfirmForm().validate_on_submit():
+        abort(404)
+    db.session.delete(absence)
+    db.session.commit()
+    flash("They are expected at that slot again: seat them with a move.", "success")
+    return redirect(url_for("summit.seating_plan", slug=slug, session_id=session.id))
+
+
 @bp.post("/<slug>/sessions/<int:session_id>/publish")
 @role_required(Role.ADMIN)
 def publish(slug: str, session_id: int):

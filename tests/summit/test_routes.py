@@ -422,3 +422,35 @@ def test_seating_page_marks_a_table_of_colleagues(
     assert "1 colleague pair" in html
     assert 'id="report-same-org">1<' in html
     assert "at least 1" in html  # the lower bound beside it: nothing better was possible
+
+
+def test_admin_marks_and_removes_an_absence(
+    client_for, make_summit, make_member, make_registration, make_session
+):
+    summit = make_summit()
+    people = [make_member() for _ in range(3)]
+    for m in people:
+        make_registration(summit, m)
+    session = make_session(summit, kind="assigned", title="Mixer")
+    slot = seating.add_slot(
+        session,
+        "Only slot",
+        datetime(2027, 4, 12, 23, tzinfo=UTC),
+        datetime(2027, 4, 13, 1, tzinfo=UTC),
+        tables=2,
+        seats=2,
+    )
+    seating.run_assignment(session, seed=0)
+    db.session.commit()
+    base = f"/summit/{summit.slug}/sessions/{session.id}"
+    client = client_for(make_member("admin"))
+    client.post(f"{base}/absences", data={"member_id": people[0].id, "slot_id": slot.id})
+    tables = seating.current_tables(seating._load_slots(session))[slot.id]
+    assert people[0].id not in [m for ms in tables.values() for m in ms]
+    html = client.get(f"{base}/seating").get_data(as_text=True)
+    assert f"{people[0].name}, Only slot" in html
+    from convene.summit.models import SlotAbsence
+
+    absence = db.session.scalar(select(SlotAbsence))
+    client.post(f"{base}/absences/{absence.id}/delete")
+    assert db.session.scalar(select(func.count(SlotAbsence.id))) == 0
