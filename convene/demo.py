@@ -14,6 +14,7 @@ LOADERS = [
     "convene.accounts.demo",
     "convene.convenings.demo",
     "convene.topics.demo",
+    "convene.summit.demo",
 ]
 
 DEMO_PASSWORD = "convene-demo"

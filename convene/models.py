@@ -12,5 +12,18 @@ from convene.convenings.models import (  # noqa: F401
     SwapRequest,
 )
 from convene.notifications.models import OutboxMessage  # noqa: F401
+from convene.summit.models import (  # noqa: F401
+    AgendaItem,
+    AgendaPick,
+    MustNotPair,
+    Registration,
+    SeatAssignment,
+    SessionSignup,
+    SessionSlot,
+    SessionTable,
+    SlotAbsence,
+    SocialSession,
+    Summit,
+)
 from convene.topics import scheduling  # noqa: F401  (a held call holds its topic)
 from convene.topics.models import Topic, TopicSettings, TopicVote  # noqa: F401

@@ -194,6 +194,8 @@ def load(rng: random.Random) -> None:
         org = orgs[slugify(f"{name} {state}")]
         if named[Role.CHAMPION].organisation is not org:
             add_member(org, Role.CHAMPION, rng.choice(["Chief of Staff", "Head of Innovation"]))
-        others = rng.choice([2, 3]) - (1 if named[Role.MEMBER].organisation is org else 0)
+        # Mostly three, so that summit delegations fill up.
+        others = rng.choice([2, 3, 3, 3])
+        others -= 1 if named[Role.MEMBER].organisation is org else 0
         for _ in range(others):
             add_member(org, Role.MEMBER, rng.choice(CITY_TITLES))
