@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from convene.accounts.models import Member
 from convene.convenings.models import Call, CallStatus
+from convene.convenings.rescheduling import lock_call
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
 from convene.topics.errors import TopicError
@@ -37,12 +38,7 @@ def call_page_url(call: Call, external: bool = False) -> str | None:
 
 
 def _lock_call(call_id: int) -> Call:
-    call = db.session.scalar(
-        select(Call)
-        .where(Call.id == call_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    call = lock_call(call_id)
     if call is None:
         raise TopicError("That call does not exist.")
     return call
