@@ -51,9 +51,11 @@ def create_app(config: dict | str | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from convene import models  # noqa: F401  (every model, for Alembic and create_all)
+    from convene.calendar.freshness import watch_changes
     from convene.sqlite import enable_sqlite_foreign_keys
 
     db.init_app(app)
+    watch_changes()
     with app.app_context():
         enable_sqlite_foreign_keys(db.engine)
     migrate.init_app(
@@ -81,10 +83,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
+    from convene.calendar.routes import bp as calendar
     from convene.site.routes import bp as site
 
     app.register_blueprint(site)
     app.register_blueprint(accounts)
+    app.register_blueprint(calendar)
 
 
 def _register_cli(app: Flask) -> None:
@@ -97,6 +101,7 @@ def _register_cli(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     from convene.accounts.permissions import can_manage_organisation
+    from convene.calendar.links import google_calendar_url, outlook_calendar_url
     from convene.site.navigation import nav_items
     from convene.text import render_markdown
     from convene.zones import format_instant, viewer_zone_name
@@ -107,6 +112,8 @@ def _register_templates(app: Flask) -> None:
         nav_items=nav_items,
         viewer_zone_name=viewer_zone_name,
         can_manage_organisation=can_manage_organisation,
+        google_calendar_url=google_calendar_url,
+        outlook_calendar_url=outlook_calendar_url,
     )
 
     @app.context_processor

@@ -23,9 +23,7 @@ def nav_items() -> list[dict]:
     for label, endpoint, role in NAV:
         if endpoint not in current_app.view_functions:
             continue
-        if role is not None and not (
-            current_user.is_authenticated and current_user.has_role(role)
-        ):
+        if role is not None and not (current_user.is_authenticated and current_user.has_role(role)):
             continue
         blueprint = endpoint.split(".")[0]
         items.append(

@@ -1,0 +1,93 @@
+"""Knowing, with one cheap query, whether anything a feed shows has changed.
+
+Every transaction that writes to a table feeds may read gets a new random stamp in
+`feed_state`, written just before it commits (so the row lock is held only for the
+commit, and the stamp is visible exactly when the data is). Rendered feeds are cached
+under the stamp; a new stamp makes every instance rebuild on its next request.
+
+Tables that no feed reads are listed in QUIET_TABLES: writing them changes nothing.
+Writes that bypass the ORM session (raw SQL text) must call `mark_feeds_changed()`.
+"""
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from convene.calendar.models import FeedState
+from convene.types import utcnow
+
+QUIET_TABLES = {"feed_state", "outbox_messages", "member_tokens"}
+_FLAG = "convene.feeds_changed"
+_installed = False
+
+
+def mark_feeds_changed(session: Session) -> None:
+    session.info[_FLAG] = True
+
+
+def _touches_feeds(tables) -> bool:
+    return any(getattr(t, "name", None) not in QUIET_TABLES for t in tables)
+
+
+def _before_flush(session, _flush_context, _instances) -> None:
+    if session.info.get(_FLAG):
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if _touches_feeds(sa.inspect(obj).mapper.tables):
+            session.info[_FLAG] = True
+            return
+
+
+def _on_execute(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None and _touches_feeds([table]):
+            state.session.info[_FLAG] = True
+
+
+def _before_commit(session) -> None:
+    session.flush()
+    if not session.info.pop(_FLAG, False):
+        return
+    new = {"stamp": uuid.uuid4().hex, "changed_at": utcnow()}
+    table = FeedState.__table__
+    changed = session.execute(sa.update(table).where(table.c.id == 1).values(**new))
+    if changed.rowcount == 0:
+        insert = _insert_ignoring_conflict(session, table)
+        session.execute(insert.values(id=1, **new))
+        session.execute(sa.update(table).where(table.c.id == 1).values(**new))
+    session.info.pop(_FLAG, None)
+
+
+def _insert_ignoring_conflict(session, table):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing(index_elements=["id"])
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+def watch_changes() -> None:
+    """Install the session hooks (once per process)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "do_orm_execute", _on_execute)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_rollback", _after_rollback)
+    _installed = True
+
+
+_STAMP = sa.select(FeedState.__table__.c.stamp).where(FeedState.__table__.c.id == 1)
+
+
+def current_stamp(session: Session) -> str | None:
+    """The stamp of the data this session sees; None before anything was ever written."""
+    return session.execute(_STAMP).scalar()

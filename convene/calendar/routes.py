@@ -1,0 +1,114 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from convene.accounts.models import Role
+from convene.accounts.permissions import role_required
+from convene.calendar.feeds import FeedHeader, build_calendar
+from convene.calendar.forms import PreferencesForm, RegenerateForm
+from convene.calendar.invitations import call_event
+from convene.calendar.models import Reminder
+from convene.calendar.publishing import (
+    download_response,
+    feed_response,
+    partner_feed,
+    personal_feed,
+    public_feed,
+    summit_feed,
+)
+from convene.calendar.subscriptions import regenerate_token, set_preferences, subscription_for
+from convene.convenings.permissions import can_see_join_details
+from convene.extensions import db
+from convene.urls import external_url
+
+bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+
+# --- feeds (GET and HEAD; no sign-in: calendar clients carry no cookies) -------------------
+
+
+@bp.get("/public.ics")
+def public():
+    return feed_response(("public",), public_feed, private=False)
+
+
+@bp.get("/me/<token>.ics")
+def personal(token: str):
+    return feed_response(("member", token), lambda: personal_feed(token), private=True)
+
+
+@bp.get("/partners/<slug>.ics")
+def partner(slug: str):
+    return feed_response(("partner", slug), lambda: partner_feed(slug), private=False)
+
+
+@bp.get("/summits/<int:summit_id>.ics")
+def summit(summit_id: int):
+    return feed_response(("summit", summit_id), lambda: summit_feed(summit_id), private=False)
+
+
+@bp.get("/calls/<int:call_id>.ics")
+def call_download(call_id: int):
+    """One call as a file to open or import (join details for signed-in members)."""
+    event = call_event(call_id, with_join_details=can_see_join_details(current_user))
+    if event is None:
+        abort(404)
+    header = FeedHeader(name=event.summary, uid=f"download-{event.uid}", method="PUBLISH")
+    return download_response(build_calendar(header, [event]).to_ical(), f"call-{call_id}.ics")
+
+
+# --- the member's Subscribe page -----------------------------------------------------------
+
+
+@bp.get("/subscribe")
+@role_required(Role.MEMBER)
+def subscribe():
+    subscription = subscription_for(current_user)
+    db.session.commit()
+    form = PreferencesForm(
+        data={
+            "calls": "all" if subscription.include_all_calls else "answered",
+            "reminder": subscription.reminder.value,
+        }
+    )
+    https_url = external_url("calendar.personal", token=subscription.token)
+    return render_template(
+        "calendar/subscribe.html",
+        subscription=subscription,
+        form=form,
+        regenerate_form=RegenerateForm(),
+        https_url=https_url,
+        webcal_url="webcal://" + https_url.split("://", 1)[1],
+        public_url=external_url("calendar.public"),
+    )
+
+
+@bp.post("/subscribe/preferences")
+@role_required(Role.MEMBER)
+def preferences():
+    form = PreferencesForm()
+    if not form.validate_on_submit():
+        flash("Choose which calls and a reminder, then save again.", "error")
+        return redirect(url_for("calendar.subscribe"))
+    set_preferences(
+        subscription_for(current_user),
+        include_all_calls=form.calls.data == "all",
+        reminder=Reminder(form.reminder.data),
+    )
+    db.session.commit()
+    flash("Preferences saved. Your calendar shows them at its next refresh.", "success")
+    return redirect(url_for("calendar.subscribe"))
+
+
+@bp.post("/subscribe/regenerate")
+@role_required(Role.MEMBER)
+def regenerate():
+    if not RegenerateForm().validate_on_submit():
+        abort(400)
+    regenerate_token(subscription_for(current_user))
+    db.session.commit()
+    flash(
+        "The old link no longer works. Subscribe again with the new one below, and remove "
+        "the old subscription from your calendar.",
+        "success",
+    )
+    return redirect(url_for("calendar.subscribe"))
