@@ -9,18 +9,16 @@ bytes in one piece, and the tests hold the two to byte equality.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Conference, Event, Timezone, vDuration
+from icalendar import Alarm, Calendar, Conference, Event, vDuration
 
 from convene.calendar.events import FeedEvent
+from convene.calendar.vtimezones import vtimezone
 
 PRODID = "-//Convene//Calendar feeds 1.0//EN"
-# VTIMEZONE rules cover these years: the network started in 2015.
-ZONE_FIRST_DATE = date(2015, 1, 1)
-ZONE_LAST_DATE = date(2038, 1, 1)
 END = b"END:VCALENDAR\r\n"
 
 
@@ -82,13 +80,8 @@ def event_bytes(event: FeedEvent) -> bytes:
 
 
 @lru_cache(maxsize=256)
-def timezone_component(zone: str) -> Timezone:
-    return Timezone.from_tzid(zone, first_date=ZONE_FIRST_DATE, last_date=ZONE_LAST_DATE)
-
-
-@lru_cache(maxsize=256)
 def timezone_bytes(zone: str) -> bytes:
-    return timezone_component(zone).to_ical()
+    return vtimezone(zone).to_ical()
 
 
 def calendar_shell(header: FeedHeader) -> Calendar:
@@ -141,9 +134,7 @@ def build_calendar(header: FeedHeader, events, stamp: datetime | None = None) ->
     events = ordered(events)
     calendar = calendar_shell(header)
     for zone in zones_of(events):
-        calendar.add_component(
-            Timezone.from_tzid(zone, first_date=ZONE_FIRST_DATE, last_date=ZONE_LAST_DATE)
-        )
+        calendar.add_component(vtimezone(zone))
     for event in events:
         calendar.add_component(event_component(event, stamp=stamp))
     return calendar
