@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 from convene.calendar.models import Reminder
 
@@ -8,14 +9,14 @@ class PreferencesForm(FlaskForm):
     calls = RadioField(
         "Which calls",
         choices=[
-            ("answered", "Only calls I said yes or maybe to"),
-            ("all", "Every call of the network"),
+            SelectChoice("answered", "Only calls I said yes or maybe to"),
+            SelectChoice("all", "Every call of the network"),
         ],
         default="answered",
     )
     reminder = RadioField(
         "Reminder",
-        choices=[(r.value, r.label) for r in Reminder],
+        choices=[SelectChoice(r.value, r.label) for r in Reminder],
         default=Reminder.NONE.value,
     )
     submit = SubmitField("Save preferences")
