@@ -13,7 +13,12 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/activate
 
-install: $(BIN)/activate
+# Mozilla's ical.js (Thunderbird's parser), which the calendar tests read feeds with.
+CALENDAR_JS := tests/calendar/js
+$(CALENDAR_JS)/node_modules/.package-lock.json: $(CALENDAR_JS)/package-lock.json
+	npm ci --prefix $(CALENDAR_JS) --no-audit --no-fund --silent
+
+install: $(BIN)/activate $(CALENDAR_JS)/node_modules/.package-lock.json
 
 migrate: install
 	$(FLASK) db upgrade
