@@ -46,7 +46,14 @@ def create_app(config: dict | str | None = None) -> Flask:
     _register_templates(app)
     _register_errors(app)
     app.after_request(_security_headers)
+    _install_fast_paths(app)
     return app
+
+
+def _install_fast_paths(app: Flask) -> None:
+    from convene.calendar.fastpath import FeedFastPath
+
+    app.wsgi_app = FeedFastPath(app, app.wsgi_app)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -144,12 +151,18 @@ def _register_errors(app: Flask) -> None:
         return render_template("errors/500.html", error=error), 500
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     if (
         request.endpoint
         and request.endpoint != "static"

@@ -85,9 +85,9 @@ def watch_changes() -> None:
     _installed = True
 
 
-_STAMP = sa.select(FeedState.__table__.c.stamp).where(FeedState.__table__.c.id == 1)
+STAMP_QUERY = sa.select(FeedState.__table__.c.stamp).where(FeedState.__table__.c.id == 1)
 
 
 def current_stamp(session: Session) -> str | None:
     """The stamp of the data this session sees; None before anything was ever written."""
-    return session.execute(_STAMP).scalar()
+    return session.execute(STAMP_QUERY).scalar()

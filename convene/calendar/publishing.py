@@ -8,9 +8,12 @@ through any instance changes the stamp every instance reads next.
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, request
+from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
 from convene.accounts.models import Organisation, OrganisationKind
 from convene.calendar.feeds import FeedHeader, RenderedFeed, rendered
@@ -123,29 +126,93 @@ def summit_feed(summit_id: int) -> RenderedFeed | None:
 # --- answering a request -------------------------------------------------------------------
 
 
-def feed_response(key: tuple, build: Callable[[], RenderedFeed | None], private: bool):
-    """The feed for `key`, from this instance's cache while the feed stamp is unchanged.
+@dataclass(frozen=True)
+class FeedAnswer:
+    """A rendered feed with its headers, ready to answer GET, HEAD and conditional GETs."""
 
-    Answers 304 to a matching If-None-Match or If-Modified-Since, and HEAD without a body.
-    """
+    feed: RenderedFeed
+    private: bool
+
+    @cached_property
+    def _common(self) -> list[tuple[str, str]]:
+        from convene import SECURITY_HEADERS
+
+        cache = "private" if self.private else "public"
+        headers = [
+            ("ETag", quote_etag(self.feed.etag)),
+            ("Last-Modified", http_date(self.feed.last_modified)),
+            ("Cache-Control", f"{cache}, max-age={CLIENT_MAX_AGE}"),
+            *SECURITY_HEADERS.items(),
+        ]
+        if self.private:
+            headers.append(("X-Robots-Tag", "noindex"))
+        return headers
+
+    @cached_property
+    def _full(self) -> list[tuple[str, str]]:
+        return [
+            ("Content-Type", CALENDAR_TYPE),
+            ("Content-Length", str(len(self.feed.body))),
+            *self._common,
+        ]
+
+    def is_fresh_for(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """RFC 9110: If-None-Match decides when present; else If-Modified-Since."""
+        if if_none_match:
+            return parse_etags(if_none_match).contains_weak(self.feed.etag)
+        if if_modified_since:
+            since = parse_date(if_modified_since)
+            return since is not None and self.feed.last_modified <= since
+        return False
+
+    def respond(self, if_none_match: str | None, if_modified_since: str | None):
+        """(status, headers, body); the caller leaves the body out for HEAD."""
+        if self.is_fresh_for(if_none_match, if_modified_since):
+            return 304, list(self._common), b""
+        return 200, list(self._full), self.feed.body
+
+
+# Which endpoints are feeds, and the cache key of each (the same in Flask and the fast path).
+FEED_ENDPOINTS = {
+    "calendar.public": (lambda args: ("public",), False),
+    "calendar.personal": (lambda args: ("member", args["token"]), True),
+    "calendar.partner": (lambda args: ("partner", args["slug"]), False),
+    "calendar.summit": (lambda args: ("summit", args["summit_id"]), False),
+}
+
+
+def feed_key(endpoint: str, args: dict) -> tuple | None:
+    entry = FEED_ENDPOINTS.get(endpoint)
+    return None if entry is None else entry[0](args)
+
+
+def _is_private(key: tuple) -> bool:
+    return key[0] == "member"
+
+
+def cached_answer(app, stamp: str | None, key: tuple) -> FeedAnswer | None:
+    if stamp is None:
+        return None
+    cache = app.extensions.get("convene_feed_cache")
+    return None if cache is None else cache.get((stamp, utcnow().date(), key))
+
+
+def feed_response(key: tuple, build: Callable[[], RenderedFeed | None]) -> Response:
+    """The feed for `key` as a Flask response: from this instance's cache while the feed
+    stamp is unchanged, else built (and cached under the stamp read before building)."""
     stamp = current_stamp(db.session)
-    cache_key = (stamp, utcnow().date(), key)
-    feed = feed_cache().get(cache_key) if stamp is not None else None
-    if feed is None:
+    answer = cached_answer(current_app, stamp, key)
+    if answer is None:
         feed = build()
         if feed is None:
             abort(404)
+        answer = FeedAnswer(feed, private=_is_private(key))
         if stamp is not None:
-            feed_cache().put(cache_key, feed)
-    response = Response(feed.body, content_type=CALENDAR_TYPE)
-    response.set_etag(feed.etag)
-    response.last_modified = feed.last_modified
-    response.headers["Cache-Control"] = (
-        f"private, max-age={CLIENT_MAX_AGE}" if private else f"public, max-age={CLIENT_MAX_AGE}"
+            feed_cache().put((stamp, utcnow().date(), key), answer)
+    status, headers, body = answer.respond(
+        request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")
     )
-    if private:
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response.make_conditional(request)
+    return Response(body, status=status, headers=headers)
 
 
 def download_response(body: bytes, filename: str) -> Response:

@@ -28,22 +28,22 @@ bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 @bp.get("/public.ics")
 def public():
-    return feed_response(("public",), public_feed, private=False)
+    return feed_response(("public",), public_feed)
 
 
 @bp.get("/me/<token>.ics")
 def personal(token: str):
-    return feed_response(("member", token), lambda: personal_feed(token), private=True)
+    return feed_response(("member", token), lambda: personal_feed(token))
 
 
 @bp.get("/partners/<slug>.ics")
 def partner(slug: str):
-    return feed_response(("partner", slug), lambda: partner_feed(slug), private=False)
+    return feed_response(("partner", slug), lambda: partner_feed(slug))
 
 
 @bp.get("/summits/<int:summit_id>.ics")
 def summit(summit_id: int):
-    return feed_response(("summit", summit_id), lambda: summit_feed(summit_id), private=False)
+    return feed_response(("summit", summit_id), lambda: summit_feed(summit_id))
 
 
 @bp.get("/calls/<int:call_id>.ics")
