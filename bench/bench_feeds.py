@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, time as wall, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as wall
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,40 +191,47 @@ def main() -> None:
 
         s = args.seconds
         app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-        results = {
-            "bare personal bytes": wrk(f"{bare_url}/bare/personal.ics", s),
-            "personal feed (1,000 events)": wrk(app_url + personal, s),
-            "bare public bytes": wrk(f"{bare_url}/bare/public.ics", s),
-            "public feed": wrk(app_url + public, s),
-            "bare 304": wrk(f"{bare_url}/bare-304", s),
-            "feed 304": wrk(app_url + personal, s, {"If-None-Match": etag}),
-            "naive personal feed": wrk(f"{app_url}/bench/naive/{TOKEN}.ics", s),
+        pairs = {
+            "personal": (f"{bare_url}/bare/personal.ics", app_url + personal, {}),
+            "public": (f"{bare_url}/bare/public.ics", app_url + public, {}),
+            "304": (f"{bare_url}/bare-304", app_url + personal, {"If-None-Match": etag}),
         }
-        naive_one = 0
-        started = time.perf_counter()
-        while time.perf_counter() - started < s:
+        best = {}
+        for _round in range(2):  # alternate bare and app, keep each one's best run
+            for name, (bare, feed, headers) in pairs.items():
+                for label, url in ((f"bare {name}", bare), (f"feed {name}", feed)):
+                    best[label] = max(best.get(label, 0.0), wrk(url, s, headers))
+        changed_get, changed_total = changed_loop(env, app_port, personal, s)
+        # The naive feed last: its slow requests must not queue up ahead of others.
+        naive_one, started = 0, time.perf_counter()
+        while naive_one < 5 or time.perf_counter() - started < s:
             assert get(app_port, f"/bench/naive/{TOKEN}.ics")[0] == 200
             naive_one += 1
         naive_single = naive_one / (time.perf_counter() - started)
-        changed_get, changed_total = changed_loop(env, app_port, personal, s)
+        results = {
+            "bare bytes of the personal feed": best["bare personal"],
+            "personal feed (1,000 events), unchanged": best["feed personal"],
+            "bare bytes of the public feed": best["bare public"],
+            "public feed, unchanged": best["feed public"],
+            "bare 304": best["bare 304"],
+            "feed 304": best["feed 304"],
+        }
 
         print(f"\nDatabase: {'PostgreSQL' if admin else 'SQLite file'}; personal feed "
               f"{len(personal_body):,} bytes, public {len(public_body):,} bytes; wrk -t2 -c10 "
               f"-d{s}s; gunicorn 2 workers each.\n")  # fmt: skip
         rows = [(name, value) for name, value in results.items()]
         rows += [
-            ("naive, one client", naive_single),
+            ("naive personal feed, one client", naive_single),
             ("changed before every GET, one client (GET only)", changed_get),
             ("changed before every GET, one client (change + GET)", changed_total),
         ]
         for name, value in rows:
             print(f"  {name:<55} {value:>9.1f} req/s")
         checks = [
-            ("unchanged personal feed / bare", results["personal feed (1,000 events)"]
-             / results["bare personal bytes"], 0.85),
-            ("unchanged public feed / bare", results["public feed"]
-             / results["bare public bytes"], 0.85),
-            ("feed 304 / bare 304", results["feed 304"] / results["bare 304"], 0.75),
+            ("unchanged personal feed / bare", best["feed personal"] / best["bare personal"], 0.85),
+            ("unchanged public feed / bare", best["feed public"] / best["bare public"], 0.85),
+            ("feed 304 / bare 304", best["feed 304"] / best["bare 304"], 0.75),
             ("just-changed / naive (one client each)", changed_get / naive_single, 5.0),
             ("just-changed incl. the change / naive", changed_total / naive_single, 5.0),
         ]  # fmt: skip
