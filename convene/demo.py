@@ -12,6 +12,7 @@ from convene.extensions import db
 # Each capability's loader, in order: later ones build on what earlier ones made.
 LOADERS = [
     "convene.accounts.demo",
+    "convene.calendar.demo",
 ]
 
 DEMO_PASSWORD = "convene-demo"

@@ -10,6 +10,7 @@ to SOURCES, and give `summit_feed_title` a way to find the summit by id.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -55,9 +56,13 @@ class FeedScope:
         return self.now - timedelta(days=PAST_DAYS)
 
 
+def uid_domain() -> str:
+    return current_app.config.get("CALENDAR_UID_DOMAIN", "convene")
+
+
 def uid_for(kind: str, object_id: int) -> str:
     """A UID that never changes for the object (and never collides between kinds)."""
-    return f"{kind}-{object_id}@{current_app.config.get('CALENDAR_UID_DOMAIN', 'convene')}"
+    return f"{kind}-{object_id}@{uid_domain()}"
 
 
 def link_pattern(endpoint: str, key: str, fallback: str) -> str:
@@ -151,38 +156,39 @@ def call_description(row, link: str, with_join_details: bool) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=50_000)
+def _call_event(row, links: str, domain: str, join: bool, alarm: int | None) -> FeedEvent:
+    """One call's FeedEvent from its row: memoised, so a feed rebuilt after one change
+    reuses every other call's event (and so its serialised VEVENT)."""
+    link = links.format(row.id)
+    label = row.title or row.series_name
+    return FeedEvent(
+        uid=f"call-{row.id}@{domain}",
+        sequence=row.revision,
+        summary=f"{label} ({row.host_name})",
+        last_modified=max(row.updated_at, row.series_updated_at) if join else row.updated_at,
+        starts_at=row.starts_at,
+        ends_at=row.starts_at + timedelta(minutes=row.duration_minutes),
+        zone=row.zone,
+        is_cancelled=row.status == CallStatus.CANCELLED,
+        description=call_description(row, link, join),
+        location="Video call",
+        url=link,
+        conference_url=row.video_url if join else None,
+        alarm_minutes=alarm,
+        categories=("Call",),
+    )
+
+
 def call_events(scope: FeedScope) -> list[FeedEvent]:
     """Calls for the scope, in one query."""
     query = _call_query(scope)
     if query is None:
         return []
     links = link_pattern("convenings.call", "call_id", "/calls/{}")
-    events = []
-    for row in db.session.execute(query):
-        link = links.format(row.id)
-        join = scope.with_join_details
-        label = row.title or row.series_name
-        events.append(
-            FeedEvent(
-                uid=uid_for("call", row.id),
-                sequence=row.revision,
-                summary=f"{label} ({row.host_name})",
-                last_modified=max(row.updated_at, row.series_updated_at)
-                if join
-                else row.updated_at,
-                starts_at=row.starts_at,
-                ends_at=row.starts_at + timedelta(minutes=row.duration_minutes),
-                zone=row.zone,
-                is_cancelled=row.status == CallStatus.CANCELLED,
-                description=call_description(row, link, join),
-                location="Video call",
-                url=link,
-                conference_url=row.video_url if join else None,
-                alarm_minutes=scope.reminder_minutes,
-                categories=("Call",),
-            )
-        )
-    return events
+    domain = uid_domain()
+    join, alarm = scope.with_join_details, scope.reminder_minutes
+    return [_call_event(row, links, domain, join, alarm) for row in db.session.execute(query)]
 
 
 # --- the registry --------------------------------------------------------------------------
