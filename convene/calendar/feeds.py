@@ -94,6 +94,8 @@ def calendar_shell(header: FeedHeader) -> Calendar:
         refresh_interval=header.refresh if header.method is None else None,
     )
     if header.method is None:
+        # RFC 7986 requires the VALUE parameter on REFRESH-INTERVAL.
+        calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
         calendar.add("X-PUBLISHED-TTL", vDuration(header.refresh))
     return calendar
 

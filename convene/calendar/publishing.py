@@ -28,10 +28,13 @@ CLIENT_MAX_AGE = 300
 
 
 class FeedCache:
-    """A small LRU of rendered feeds, shared by the threads of one process."""
+    """A small LRU of feed answers, shared by the threads of one process, bounded both in
+    entries and in bytes held."""
 
-    def __init__(self, size: int = 128):
+    def __init__(self, size: int = 256, max_bytes: int = 64 * 1024 * 1024):
         self.size = size
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -42,16 +45,23 @@ class FeedCache:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key, value) -> None:
+    def put(self, key, answer: "FeedAnswer") -> None:
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            previous = self._items.pop(key, None)
+            if previous is not None:
+                self._bytes -= len(previous.feed.body)
+            self._items[key] = answer
+            self._bytes += len(answer.feed.body)
+            while len(self._items) > 1 and (
+                len(self._items) > self.size or self._bytes > self.max_bytes
+            ):
+                _key, evicted = self._items.popitem(last=False)
+                self._bytes -= len(evicted.feed.body)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0
 
 
 def feed_cache() -> FeedCache:

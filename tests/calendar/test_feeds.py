@@ -142,6 +142,7 @@ def test_calendar_properties_name_refresh_and_conference():
     calendar = Calendar.from_ical(data)
     assert calendar["NAME"] == "Test feed" and calendar["X-WR-CALNAME"] == "Test feed"
     assert calendar["REFRESH-INTERVAL"].dt == timedelta(hours=1)
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in data
     assert b"X-PUBLISHED-TTL:PT1H" in data
     assert "METHOD" not in calendar
     assert icaljs(data)["events"][0]["conference"] == "https://v.example.org/j/1"
@@ -167,3 +168,18 @@ def test_etag_follows_content():
 def test_malformed_events_are_refused(fields):
     with pytest.raises(ValueError):
         FeedEvent(uid="x", sequence=0, summary="x", last_modified=CHANGED, **fields)
+
+
+def test_feed_cache_is_bounded_in_entries_and_bytes():
+    from convene.calendar.publishing import FeedAnswer, FeedCache
+
+    def answer(size):
+        return FeedAnswer(rendered(HEADER, []).__class__(b"x" * size, "e", CHANGED), False)
+
+    cache = FeedCache(size=3, max_bytes=100)
+    for key in "abcd":
+        cache.put(key, answer(10))
+    assert cache.get("a") is None and cache.get("d") is not None
+    cache.put("big", answer(95))
+    assert cache.get("b") is None and cache.get("c") is None and cache.get("d") is None
+    assert cache.get("big") is not None
