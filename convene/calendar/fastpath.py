@@ -9,7 +9,7 @@ cache with the same FeedAnswer, so both paths send identical headers.
 
 from werkzeug.exceptions import HTTPException
 
-from convene.calendar.freshness import STAMP_QUERY
+from convene.calendar.freshness import read_stamp, stamp_engine
 from convene.calendar.publishing import cached_answer, feed_key
 
 STATUS = {200: "200 OK", 304: "304 Not Modified"}
@@ -25,10 +25,13 @@ class FeedFastPath:
         if self._engine is None:
             from convene.extensions import db
 
-            with self.app.app_context():
-                self._engine = db.engine
-        with self._engine.connect() as connection:
-            return connection.execute(STAMP_QUERY).scalar()
+            url = self.app.config["SQLALCHEMY_DATABASE_URI"]
+            engine = stamp_engine(url)
+            if engine is None:
+                with self.app.app_context():
+                    engine = db.engine
+            self._engine = engine
+        return read_stamp(self._engine)
 
     def _answer(self, environ):
         try:

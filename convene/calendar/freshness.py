@@ -9,6 +9,8 @@ Tables that no feed reads are listed in QUIET_TABLES: writing them changes nothi
 Writes that bypass the ORM session (raw SQL text) must call `mark_feeds_changed()`.
 """
 
+import os
+import threading
 import uuid
 
 import sqlalchemy as sa
@@ -91,3 +93,40 @@ STAMP_QUERY = sa.select(FeedState.__table__.c.stamp).where(FeedState.__table__.c
 def current_stamp(session: Session) -> str | None:
     """The stamp of the data this session sees; None before anything was ever written."""
     return session.execute(STAMP_QUERY).scalar()
+
+
+# --- reading the stamp for every poll ------------------------------------------------------
+
+_stamp_engines: dict[str, sa.Engine] = {}
+_stamp_engines_lock = threading.Lock()
+os.register_at_fork(after_in_child=_stamp_engines.clear)
+
+
+def stamp_engine(url: str) -> sa.Engine | None:
+    """A small autocommit pool, one per database and process, for the stamp read alone:
+    no ping, no BEGIN and no ROLLBACK around it, so a poll costs one round trip.
+
+    None for an in-memory SQLite database, which only the app's own engine can see.
+    """
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return None
+    with _stamp_engines_lock:
+        engine = _stamp_engines.get(url)
+        if engine is None:
+            engine = sa.create_engine(
+                parsed,
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                pool_reset_on_return=None,
+                pool_size=2,
+                max_overflow=8,
+                pool_recycle=1800,
+            )
+            _stamp_engines[url] = engine
+        return engine
+
+
+def read_stamp(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return connection.execute(STAMP_QUERY).scalar()
