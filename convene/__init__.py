@@ -91,18 +91,22 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
     from convene.calendar.routes import bp as calendar
+    from convene.convenings.routes import bp as convenings
     from convene.site.routes import bp as site
 
     app.register_blueprint(site)
     app.register_blueprint(accounts)
+    app.register_blueprint(convenings)
     app.register_blueprint(calendar)
 
 
 def _register_cli(app: Flask) -> None:
+    from convene.convenings.cli import calls_cli
     from convene.demo import demo_cli
     from convene.notifications.cli import mail_cli
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(calls_cli)
     app.cli.add_command(demo_cli)
 
 

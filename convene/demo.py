@@ -12,6 +12,7 @@ from convene.extensions import db
 # Each capability's loader, in order: later ones build on what earlier ones made.
 LOADERS = [
     "convene.accounts.demo",
+    "convene.convenings.demo",
     "convene.calendar.demo",
 ]
 

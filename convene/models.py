@@ -2,5 +2,14 @@
 
 from convene.accounts.models import Member, MemberToken, Organisation  # noqa: F401
 from convene.calendar.models import CalendarSubscription, FeedState  # noqa: F401
-from convene.convenings.models import Call, Rsvp, Series, SeriesHost, SeriesSkip  # noqa: F401
+from convene.convenings.models import (  # noqa: F401
+    Attendance,
+    Call,
+    CallResource,
+    Rsvp,
+    Series,
+    SeriesHost,
+    SeriesSkip,
+    SwapRequest,
+)
 from convene.notifications.models import OutboxMessage  # noqa: F401

@@ -115,6 +115,12 @@ class Call(db.Model):
     series: Mapped[Series] = relationship(back_populates="calls")
     host_organisation: Mapped[Organisation] = relationship()
     rsvps: Mapped[list["Rsvp"]] = relationship(back_populates="call", cascade="all, delete-orphan")
+    attendances: Mapped[list["Attendance"]] = relationship(
+        back_populates="call", cascade="all, delete-orphan"
+    )
+    resources: Mapped[list["CallResource"]] = relationship(
+        back_populates="call", order_by="CallResource.position", cascade="all, delete-orphan"
+    )
 
     @property
     def ends_at(self) -> datetime:
@@ -123,6 +129,33 @@ class Call(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == CallStatus.CANCELLED
+
+    @property
+    def label(self) -> str:
+        """Its topic's title once chosen, else the series' name."""
+        return self.title or self.series.name
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == CallStatus.HELD
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        return self.starts_at <= (now or utcnow())
+
+    @property
+    def is_untouched(self) -> bool:
+        """Nobody has changed or prepared it: a series edit may delete it outright."""
+        return not (
+            self.is_time_by_hand
+            or self.is_host_by_hand
+            or self.title
+            or self.agenda
+            or self.notes
+            or self.rsvps
+            or self.attendances
+            or self.resources
+            or self.status != CallStatus.SCHEDULED
+        )
 
     def bump_revision(self) -> None:
         """Call after any change a calendar must pick up (feeds use it as SEQUENCE)."""
@@ -150,3 +183,92 @@ class Rsvp(db.Model):
 
     call: Mapped[Call] = relationship(back_populates="rsvps")
     member: Mapped[Member] = relationship()
+
+
+class Attendance(db.Model):
+    """Who took part in a held call, by member (so participation can be counted by city)."""
+
+    __tablename__ = "call_attendances"
+    __table_args__ = (sa.UniqueConstraint("call_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="attendances")
+    member: Mapped[Member] = relationship()
+
+
+class CallResource(db.Model):
+    """A link shared on a call (slides, a dataset, a policy), listed with its notes."""
+
+    __tablename__ = "call_resources"
+    __table_args__ = (
+        sa.UniqueConstraint("call_id", "position"),
+        sa.CheckConstraint("url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    url: Mapped[str] = mapped_column(sa.String(500))
+
+    call: Mapped[Call] = relationship(back_populates="resources")
+
+
+class SwapStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class SwapRequest(db.Model):
+    """A host asks another partner to trade one of their calls for one of the other's.
+
+    The partners at the time of asking are kept, so an answer given after either call has
+    changed hands is refused instead of swapping the wrong calls.
+    """
+
+    __tablename__ = "swap_requests"
+    __table_args__ = (
+        sa.CheckConstraint("call_id != other_call_id", name="two_calls"),
+        sa.CheckConstraint("from_organisation_id != to_organisation_id", name="two_partners"),
+        # At most one open request per call on either side.
+        sa.Index(
+            "uq_swap_requests_one_pending_per_call",
+            "call_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
+    other_call_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("calls.id", ondelete="CASCADE"), index=True
+    )
+    from_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    to_organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL")
+    )
+    answered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL")
+    )
+    message: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[SwapStatus] = mapped_column(enum_type(SwapStatus), default=SwapStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship(foreign_keys=[call_id])
+    other_call: Mapped[Call] = relationship(foreign_keys=[other_call_id])
+    from_organisation: Mapped[Organisation] = relationship(foreign_keys=[from_organisation_id])
+    to_organisation: Mapped[Organisation] = relationship(foreign_keys=[to_organisation_id])
+    requested_by: Mapped[Member | None] = relationship(foreign_keys=[requested_by_id])
+    answered_by: Mapped[Member | None] = relationship(foreign_keys=[answered_by_id])

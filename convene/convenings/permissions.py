@@ -1,10 +1,16 @@
+"""Who may do what with series and calls; used by views and templates alike."""
+
 from convene.accounts.models import Member
-from convene.convenings.models import Call
+from convene.convenings.models import Call, SwapRequest
+
+
+def _signed_in(member: Member | None) -> bool:
+    return member is not None and member.is_authenticated
 
 
 def can_host_call(member: Member | None, call: Call) -> bool:
     """Admins, and hosts of the partner that hosts this call, run it."""
-    if member is None or not member.is_authenticated:
+    if not _signed_in(member):
         return False
     if member.is_admin:
         return True
@@ -12,4 +18,31 @@ def can_host_call(member: Member | None, call: Call) -> bool:
 
 
 def can_see_join_details(member: Member | None) -> bool:
-    return member is not None and member.is_authenticated
+    return _signed_in(member)
+
+
+def can_rsvp(member: Member | None) -> bool:
+    return _signed_in(member)
+
+
+def can_manage_series(member: Member | None) -> bool:
+    return _signed_in(member) and member.is_admin
+
+
+def can_reassign_host(member: Member | None) -> bool:
+    """Admins give a call to another partner directly; hosts ask for a swap instead."""
+    return _signed_in(member) and member.is_admin
+
+
+def can_answer_swap(member: Member | None, swap: SwapRequest) -> bool:
+    if not _signed_in(member):
+        return False
+    return member.is_admin or (member.is_host and member.organisation_id == swap.to_organisation_id)
+
+
+def can_withdraw_swap(member: Member | None, swap: SwapRequest) -> bool:
+    if not _signed_in(member):
+        return False
+    return member.is_admin or (
+        member.is_host and member.organisation_id == swap.from_organisation_id
+    )

@@ -1,0 +1,158 @@
+"""Every email the calls capability sends, one function per event.
+
+Each queues mail in the caller's transaction (sent only if the change commits) and shows
+times in the recipient's own zone. Calendar attachments can be added here, per event.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from convene.accounts.models import Member, Organisation, Role
+from convene.convenings.models import Call, Rsvp, RsvpAnswer, SwapRequest, SwapStatus
+from convene.extensions import db
+from convene.notifications.outbox import queue_email
+from convene.urls import external_url
+from convene.zones import member_zone_name
+
+
+def partner_hosts(organisation_id: int) -> list[Member]:
+    """The active hosts of a partner: the people who run its calls."""
+    return list(
+        db.session.scalars(
+            select(Member)
+            .where(
+                Member.organisation_id == organisation_id,
+                Member.role == Role.HOST,
+                Member.active.is_(True),
+            )
+            .order_by(Member.id)
+        )
+    )
+
+
+def respondents(call: Call) -> list[Member]:
+    """Everyone who answered the call's RSVP, whatever they answered."""
+    return list(
+        db.session.scalars(
+            select(Member)
+            .join(Rsvp, Rsvp.member_id == Member.id)
+            .where(Rsvp.call_id == call.id, Member.active.is_(True))
+            .order_by(Member.id)
+        )
+    )
+
+
+def _send(members, subject: str, template: str, **context) -> int:
+    sent = set()
+    for member in members:
+        if member.email in sent:
+            continue
+        sent.add(member.email)
+        queue_email(
+            member.email,
+            subject,
+            f"convenings/{template}",
+            member=member,
+            zone=member_zone_name(member),
+            **context,
+        )
+    return len(sent)
+
+
+def _link(call: Call) -> str:
+    return external_url("convenings.call", call_id=call.id)
+
+
+def rsvp_recorded(rsvp: Rsvp) -> int:
+    """A confirmation when someone says they will (or may) come; nothing for a no."""
+    if rsvp.answer == RsvpAnswer.NO:
+        return 0
+    call = rsvp.call
+    return _send(
+        [rsvp.member],
+        f"You answered {rsvp.answer.value}: {call.label}",
+        "rsvp_recorded",
+        call=call,
+        rsvp=rsvp,
+        link=_link(call),
+    )
+
+
+def call_moved(call: Call, previous_start: datetime, previous_duration: int | None = None) -> int:
+    return _send(
+        respondents(call),
+        f"Call moved: {call.label}",
+        "call_moved",
+        call=call,
+        previous_start=previous_start,
+        previous_duration=previous_duration,
+        link=_link(call),
+    )
+
+
+def call_cancelled(call: Call) -> int:
+    return _send(
+        respondents(call),
+        f"Call cancelled: {call.label}",
+        "call_cancelled",
+        call=call,
+        link=_link(call),
+    )
+
+
+def swap_requested(swap: SwapRequest) -> int:
+    """To the other partner's hosts (who answer it) and to the asking partner's hosts."""
+    context = {
+        "swap": swap,
+        "link": external_url("convenings.host_dashboard"),
+        "call_link": _link(swap.call),
+        "other_link": _link(swap.other_call),
+    }
+    count = _send(
+        partner_hosts(swap.to_organisation_id),
+        f"{swap.from_organisation.name} asks to swap a call with you",
+        "swap_requested",
+        asking=False,
+        **context,
+    )
+    count += _send(
+        partner_hosts(swap.from_organisation_id),
+        f"Swap request sent to {swap.to_organisation.name}",
+        "swap_requested",
+        asking=True,
+        **context,
+    )
+    return count
+
+
+def swap_answered(swap: SwapRequest) -> int:
+    """Both partners hear the answer (accepted, declined or withdrawn)."""
+    verb = {
+        SwapStatus.ACCEPTED: "accepted",
+        SwapStatus.DECLINED: "declined",
+        SwapStatus.WITHDRAWN: "withdrawn",
+    }[swap.status]
+    members = partner_hosts(swap.from_organisation_id) + partner_hosts(swap.to_organisation_id)
+    return _send(
+        members,
+        f"Call swap {verb}: {swap.from_organisation.name} and {swap.to_organisation.name}",
+        "swap_answered",
+        swap=swap,
+        verb=verb,
+        call_link=_link(swap.call),
+        other_link=_link(swap.other_call),
+    )
+
+
+def host_reassigned(call: Call, previous_host: Organisation) -> int:
+    """An admin gave the call to another partner: both partners' hosts are told."""
+    members = partner_hosts(previous_host.id) + partner_hosts(call.host_organisation_id)
+    return _send(
+        members,
+        f"Call reassigned to {call.host_organisation.name}: {call.label}",
+        "host_reassigned",
+        call=call,
+        previous_host=previous_host,
+        link=_link(call),
+    )

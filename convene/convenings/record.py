@@ -1,0 +1,96 @@
+"""What the host writes: the agenda before a call; notes, resources and attendance after."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from convene.accounts.models import Member
+from convene.convenings.errors import CallError
+from convene.convenings.models import Attendance, Call, CallResource, CallStatus
+from convene.extensions import db
+from convene.types import utcnow
+
+
+@dataclass(frozen=True)
+class Resource:
+    title: str
+    url: str
+
+
+def save_agenda(call: Call, title: str | None, agenda: str | None) -> bool:
+    """Set the call's title and agenda (Markdown). A new title is a change calendars see."""
+    if call.is_cancelled:
+        raise CallError("This call is cancelled.")
+    title = (title or "").strip()[:200] or None
+    call.agenda = (agenda or "").strip() or None
+    if title != call.title:
+        call.title = title
+        call.bump_revision()
+        return True
+    return False
+
+
+def parse_resources(text: str | None) -> list[Resource]:
+    """One resource a line, "Title | https://link"; a bare link is its own title."""
+    resources = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        title, _, url = line.rpartition("|")
+        title, url = title.strip(), url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or " " in url:
+            raise CallError(
+                f"Line {number} of the resources needs a link starting with https:// "
+                "(write: Title | https://example.org/page)."
+            )
+        if len(url) > 500:
+            raise CallError(f"The link on line {number} is longer than 500 characters.")
+        resources.append(Resource(title=(title or url)[:200], url=url))
+    return resources
+
+
+def format_resources(call: Call) -> str:
+    return "\n".join(f"{r.title} | {r.url}" for r in call.resources)
+
+
+def record_call(
+    call: Call,
+    notes: str | None,
+    resources: list[Resource],
+    attendee_ids: list[int],
+    now: datetime | None = None,
+) -> None:
+    """After the call: notes, resources and who attended; the call is then held."""
+    now = now or utcnow()
+    if call.is_cancelled:
+        raise CallError("This call was cancelled, so there is nothing to record.")
+    if not call.has_started(now):
+        raise CallError("The record can be written once the call has started.")
+    wanted = set(attendee_ids)
+    if wanted:
+        found = set(
+            db.session.scalars(
+                select(Member.id).where(Member.id.in_(wanted), Member.active.is_(True))
+            )
+        )
+        if found != wanted:
+            raise CallError("Some of the people ticked as attending are not active members.")
+    call.notes = (notes or "").strip() or None
+    call.resources.clear()
+    db.session.flush()
+    for position, resource in enumerate(resources):
+        call.resources.append(
+            CallResource(position=position, title=resource.title, url=resource.url)
+        )
+    current = {a.member_id: a for a in call.attendances}
+    for member_id, attendance in current.items():
+        if member_id not in wanted:
+            call.attendances.remove(attendance)
+    for member_id in sorted(wanted - current.keys()):
+        call.attendances.append(Attendance(member_id=member_id, recorded_at=now))
+    call.status = CallStatus.HELD
+    db.session.flush()

@@ -1,0 +1,448 @@
+"""Calls: the upcoming list and archive, one call's page, hosting, series and participation."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from convene.accounts.forms import ConfirmForm
+from convene.accounts.models import Member, Organisation, OrganisationKind, Role
+from convene.accounts.permissions import role_required
+from convene.convenings import listings, record, rescheduling, rsvps, swaps
+from convene.convenings.errors import CallError
+from convene.convenings.forms import (
+    AgendaForm,
+    ArchiveSearchForm,
+    CancelForm,
+    MoveForm,
+    ReassignForm,
+    RecordForm,
+    RsvpForm,
+    SeriesForm,
+    SwapForm,
+)
+from convene.convenings.models import (
+    Call,
+    RsvpAnswer,
+    Series,
+    SeriesHost,
+    SwapRequest,
+    SwapStatus,
+)
+from convene.convenings.participation import participation_by_city
+from convene.convenings.permissions import (
+    can_answer_swap,
+    can_host_call,
+    can_manage_series,
+    can_reassign_host,
+    can_rsvp,
+    can_see_join_details,
+    can_withdraw_swap,
+)
+from convene.convenings.series_editing import (
+    SeriesDetails,
+    format_skips,
+    parse_skips,
+    save_series,
+)
+from convene.extensions import db
+from convene.types import utcnow
+from convene.zones import ZoneError, localize, to_utc
+
+bp = Blueprint("convenings", __name__)
+
+ARCHIVE_PAGE_SIZE = 25
+
+
+@bp.context_processor
+def call_permissions():
+    return {
+        "can_host_call": can_host_call,
+        "can_see_join_details": can_see_join_details,
+        "can_rsvp": can_rsvp,
+        "can_manage_series": can_manage_series,
+        "can_reassign_host": can_reassign_host,
+        "can_answer_swap": can_answer_swap,
+        "can_withdraw_swap": can_withdraw_swap,
+    }
+
+
+def _call_or_404(call_id: int) -> Call:
+    return db.get_or_404(Call, call_id)
+
+
+def _hosted_call_or_403(call_id: int) -> Call:
+    """The call, if the signed-in member may run it; locked when the request changes it."""
+    call = (
+        rescheduling.lock_call(call_id)
+        if request.method == "POST"
+        else db.session.get(Call, call_id)
+    )
+    if call is None:
+        abort(404)
+    if not can_host_call(current_user, call):
+        abort(403)
+    return call
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+@bp.get("/calls")
+def upcoming():
+    now = utcnow()
+    calls = listings.upcoming_calls(now)
+    ids = [c.id for c in calls]
+    return render_template(
+        "convenings/upcoming.html",
+        calls=calls,
+        counts=listings.rsvp_counts(ids),
+        answers=listings.answers_of(current_user, ids),
+        now=now,
+    )
+
+
+@bp.get("/calls/archive")
+def archive():
+    form = ArchiveSearchForm(request.args)
+    search = form.q.data if form.validate() else ""
+    page = db.paginate(listings.archive_query(search), per_page=ARCHIVE_PAGE_SIZE, max_per_page=100)
+    ids = [c.id for c in page.items]
+    return render_template(
+        "convenings/archive.html",
+        page=page,
+        form=form,
+        search=search,
+        attended=listings.attendance_counts(ids),
+    )
+
+
+@bp.get("/calls/<int:call_id>")
+def call(call_id: int):
+    call = _call_or_404(call_id)
+    answer = listings.answers_of(current_user, [call.id]).get(call.id)
+    groups = []
+    if current_user.is_authenticated:
+        grouped = listings.rsvps_by_organisation(call)
+        groups = [("Coming", grouped[RsvpAnswer.YES]), ("Maybe", grouped[RsvpAnswer.MAYBE])]
+    return render_template(
+        "convenings/call.html",
+        call=call,
+        answer=answer,
+        rsvp_form=RsvpForm(),
+        groups=groups,
+        counts=listings.rsvp_counts([call.id])[call.id],
+        now=utcnow(),
+    )
+
+
+@bp.post("/calls/<int:call_id>/rsvp")
+@login_required
+def rsvp(call_id: int):
+    call = _call_or_404(call_id)
+    form = RsvpForm()
+    if not form.validate_on_submit():
+        flash("Choose yes, no or maybe.", "error")
+        return redirect(url_for("convenings.call", call_id=call.id))
+    try:
+        rsvps.answer_rsvp(call, current_user, form.answer.data)
+        db.session.commit()
+    except CallError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(f"Your answer is saved: {form.answer.data}.", "success")
+    if request.form.get("back") == "upcoming":
+        return redirect(url_for("convenings.upcoming", _anchor=f"call-{call.id}"))
+    return redirect(url_for("convenings.call", call_id=call.id))
+
+
+# --- hosts --------------------------------------------------------------------------------
+
+
+@bp.get("/hosting")
+@role_required(Role.HOST)
+def host_dashboard():
+    now = utcnow()
+    partner_id = None if current_user.is_admin else current_user.organisation_id
+    calls = listings.upcoming_calls(now, host_organisation_id=partner_id)
+    ids = [c.id for c in calls]
+    pending_stmt = select(SwapRequest).where(SwapRequest.status == SwapStatus.PENDING)
+    if partner_id is not None:
+        pending_stmt = pending_stmt.where(
+            (SwapRequest.from_organisation_id == partner_id)
+            | (SwapRequest.to_organisation_id == partner_id)
+        )
+    pending = db.session.scalars(
+        pending_stmt.options(
+            selectinload(SwapRequest.call).selectinload(Call.series),
+            selectinload(SwapRequest.other_call).selectinload(Call.series),
+            selectinload(SwapRequest.from_organisation),
+            selectinload(SwapRequest.to_organisation),
+        ).order_by(SwapRequest.created_at)
+    ).all()
+    return render_template(
+        "convenings/host_dashboard.html",
+        calls=calls,
+        flags=listings.host_flags(calls, now),
+        counts=listings.rsvp_counts(ids),
+        pending=pending,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/calls/<int:call_id>/agenda", methods=["GET", "POST"])
+@login_required
+def edit_agenda(call_id: int):
+    call = _hosted_call_or_403(call_id)
+    form = AgendaForm(obj=call)
+    if form.validate_on_submit():
+        try:
+            record.save_agenda(call, form.title.data, form.agenda.data)
+            db.session.commit()
+        except CallError as exc:
+            db.session.rollback()
+            form.agenda.errors.append(str(exc))
+        else:
+            flash("The agenda is saved.", "success")
+            return redirect(url_for("convenings.call", call_id=call.id))
+    return render_template("convenings/agenda_form.html", call=call, form=form)
+
+
+@bp.route("/calls/<int:call_id>/move", methods=["GET", "POST"])
+@login_required
+def move(call_id: int):
+    call = _hosted_call_or_403(call_id)
+    local = localize(call.starts_at, call.zone)
+    form = MoveForm(
+        day=local.date(),
+        wall_time=local.time(),
+        zone=call.zone,
+        duration_minutes=call.duration_minutes,
+    )
+    if form.validate_on_submit():
+        try:
+            starts_at = to_utc(form.day.data, form.wall_time.data, form.zone.data)
+            rescheduling.move_call(call, starts_at, form.duration_minutes.data)
+            db.session.commit()
+        except (CallError, ZoneError) as exc:
+            db.session.rollback()
+            form.wall_time.errors.append(str(exc))
+        else:
+            flash("The call is moved; everyone who answered is told.", "success")
+            return redirect(url_for("convenings.call", call_id=call.id))
+    return render_template("convenings/move_form.html", call=call, form=form)
+
+
+@bp.route("/calls/<int:call_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(call_id: int):
+    call = _hosted_call_or_403(call_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            rescheduling.cancel_call(call, form.reason.data)
+            db.session.commit()
+        except CallError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            flash("The call is cancelled; everyone who answered is told.", "success")
+            return redirect(url_for("convenings.call", call_id=call.id))
+    return render_template("convenings/cancel_form.html", call=call, form=form)
+
+
+def _attendee_choices() -> list[tuple[int, str]]:
+    members = db.session.scalars(
+        select(Member)
+        .join(Organisation)
+        .where(Member.active.is_(True))
+        .options(selectinload(Member.organisation))
+        .order_by(Organisation.name, Member.name)
+    )
+    return [(m.id, f"{m.name} ({m.organisation.label})") for m in members]
+
+
+@bp.route("/calls/<int:call_id>/record", methods=["GET", "POST"])
+@login_required
+def record_view(call_id: int):
+    call = _hosted_call_or_403(call_id)
+    form = RecordForm(
+        notes=call.notes,
+        resources=record.format_resources(call),
+        attendees=[a.member_id for a in call.attendances]
+        or [r.member_id for r in call.rsvps if r.answer.value == "yes"],
+    )
+    form.attendees.choices = _attendee_choices()
+    if form.validate_on_submit():
+        try:
+            resources = record.parse_resources(form.resources.data)
+            record.record_call(call, form.notes.data, resources, form.attendees.data or [])
+            db.session.commit()
+        except CallError as exc:
+            db.session.rollback()
+            form.resources.errors.append(str(exc))
+        else:
+            flash("The call's record is saved.", "success")
+            return redirect(url_for("convenings.call", call_id=call.id))
+    return render_template("convenings/record_form.html", call=call, form=form)
+
+
+@bp.route("/calls/<int:call_id>/swap", methods=["GET", "POST"])
+@login_required
+def request_swap(call_id: int):
+    call = _hosted_call_or_403(call_id)
+    form = SwapForm()
+    others = [
+        c
+        for c in listings.upcoming_calls()
+        if c.host_organisation_id != call.host_organisation_id and not c.is_cancelled
+    ]
+    form.other_call_id.choices = [
+        (c.id, f"{c.starts_at:%Y-%m-%d} — {c.host_organisation.name} — {c.label}") for c in others
+    ]
+    if form.validate_on_submit():
+        other = db.session.get(Call, form.other_call_id.data)
+        try:
+            swaps.request_swap(current_user, call, other, form.message.data)
+            db.session.commit()
+        except (CallError, IntegrityError) as exc:
+            db.session.rollback()
+            message = str(exc) if isinstance(exc, CallError) else "A swap is already waiting."
+            form.other_call_id.errors.append(message)
+        else:
+            flash(f"Your request is sent to {other.host_organisation.name}.", "success")
+            return redirect(url_for("convenings.host_dashboard"))
+    return render_template("convenings/swap_form.html", call=call, form=form)
+
+
+@bp.post("/calls/swaps/<int:swap_id>/<any(accept, decline, withdraw):action>")
+@login_required
+def answer_swap(swap_id: int, action: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    swap = db.get_or_404(SwapRequest, swap_id)
+    allowed = can_withdraw_swap if action == "withdraw" else can_answer_swap
+    if not allowed(current_user, swap):
+        abort(403)
+    try:
+        if action == "withdraw":
+            swaps.withdraw_swap(current_user, swap.id)
+        else:
+            swaps.answer_swap(current_user, swap.id, accept=action == "accept")
+        db.session.commit()
+    except CallError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        done = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}[action]
+        flash(f"The swap is {done}; both partners are told.", "success")
+    return redirect(url_for("convenings.host_dashboard"))
+
+
+@bp.route("/calls/<int:call_id>/reassign", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reassign(call_id: int):
+    call = _hosted_call_or_403(call_id)
+    form = ReassignForm(organisation_id=call.host_organisation_id)
+    form.organisation_id.choices = [
+        (o.id, o.name)
+        for o in db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.PARTNER)
+            .order_by(Organisation.name)
+        )
+    ]
+    if form.validate_on_submit():
+        try:
+            rescheduling.reassign_host(
+                call, db.session.get(Organisation, form.organisation_id.data)
+            )
+            db.session.commit()
+        except CallError as exc:
+            db.session.rollback()
+            form.organisation_id.errors.append(str(exc))
+        else:
+            flash(f"{call.host_organisation.name} now hosts this call.", "success")
+            return redirect(url_for("convenings.call", call_id=call.id))
+    return render_template("convenings/reassign_form.html", call=call, form=form)
+
+
+# --- admins -------------------------------------------------------------------------------
+
+
+@bp.get("/admin/participation")
+@role_required(Role.ADMIN)
+def participation():
+    rows = participation_by_city()
+    top = max([r.calls_12 for r in rows] + [1])
+    return render_template("convenings/participation.html", rows=rows, top=top)
+
+
+@bp.get("/admin/series")
+@role_required(Role.ADMIN)
+def series_list():
+    series = db.session.scalars(
+        select(Series)
+        .options(selectinload(Series.rotation).selectinload(SeriesHost.organisation))
+        .order_by(Series.name)
+    ).all()
+    return render_template("convenings/series_list.html", series=series)
+
+
+@bp.route("/admin/series/new", methods=["GET", "POST"])
+@bp.route("/admin/series/<int:series_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_series(series_id: int | None = None):
+    series = db.get_or_404(Series, series_id) if series_id is not None else None
+    partners = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.PARTNER)
+        .order_by(Organisation.name)
+    ).all()
+    if series is not None and request.method == "GET":
+        fields = ["name", "first_date", "local_time", "zone", "interval_weeks",
+                  "duration_minutes", "horizon_weeks", "video_url", "dial_in_number",
+                  "dial_in_code", "description"]  # fmt: skip
+        form = SeriesForm(
+            partners,
+            data={name: getattr(series, name) for name in fields}
+            | {
+                "weekday": series.first_date.weekday(),
+                "skips": format_skips(series),
+                "rotation": [str(h.organisation_id) for h in series.rotation],
+            },
+        )
+    else:
+        form = SeriesForm(partners)
+    if form.validate_on_submit():
+        try:
+            details = SeriesDetails(
+                name=form.name.data,
+                first_date=form.first_date.data,
+                weekday=form.weekday.data,
+                local_time=form.local_time.data,
+                zone=form.zone.data,
+                interval_weeks=form.interval_weeks.data,
+                duration_minutes=form.duration_minutes.data,
+                horizon_weeks=form.horizon_weeks.data,
+                video_url=form.video_url.data,
+                dial_in_number=form.dial_in_number.data,
+                dial_in_code=form.dial_in_code.data,
+                description=form.description.data,
+                rotation_ids=form.rotation_ids(),
+                skips=parse_skips(form.skips.data),
+            )
+            series, _changes = save_series(series, details)
+            db.session.commit()
+        except CallError as exc:
+            db.session.rollback()
+            form.skips.errors.append(str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append("Another series already has this name.")
+        else:
+            flash(f"{series.name} is saved and its calls are scheduled.", "success")
+            return redirect(url_for("convenings.series_list"))
+    return render_template("convenings/series_form.html", form=form, series=series)
