@@ -28,34 +28,42 @@ def _organizer() -> vCalAddress:
     return organizer
 
 
-def _attendee(member: Member) -> vCalAddress:
+ACCEPTED = "ACCEPTED"
+TENTATIVE = "TENTATIVE"
+
+
+def _attendee(member: Member, partstat: str) -> vCalAddress:
     attendee = vCalAddress(f"mailto:{member.email}")
     attendee.params["CN"] = member.name
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
-    attendee.params["PARTSTAT"] = "ACCEPTED"
-    attendee.params["RSVP"] = "FALSE"
+    attendee.params["PARTSTAT"] = partstat
+    attendee.params["RSVP"] = "FALSE"  # they answer on the site, not by calendar reply
     return attendee
 
 
-def invitation_bytes(event: FeedEvent, member: Member, method: str) -> bytes:
+def invitation_bytes(
+    event: FeedEvent, member: Member, method: str, partstat: str = ACCEPTED
+) -> bytes:
     if method not in (REQUEST, CANCEL):
         raise ValueError(f"unsupported iTIP method {method!r}")
     header = FeedHeader(name=event.summary, uid=f"invitation-{event.uid}", method=method)
     calendar = build_calendar(header, [event], stamp=utcnow())
     component = calendar.events[0]
     component.add("organizer", _organizer())
-    component.add("attendee", _attendee(member))
+    component.add("attendee", _attendee(member, partstat))
     return calendar.to_ical()
 
 
-def invitation(event: FeedEvent, member: Member, method: str | None = None) -> Attachment:
+def invitation(
+    event: FeedEvent, member: Member, method: str | None = None, partstat: str = ACCEPTED
+) -> Attachment:
     """The attachment for one event; a cancelled event gets METHOD:CANCEL by default."""
     method = method or (CANCEL if event.is_cancelled else REQUEST)
     filename = "cancel.ics" if method == CANCEL else "invite.ics"
     return Attachment(
         filename=filename,
         content_type=f"text/calendar; method={method}; charset=utf-8",
-        data=invitation_bytes(event, member, method),
+        data=invitation_bytes(event, member, method, partstat),
     )
 
 
@@ -67,13 +75,11 @@ def call_event(call_id: int, with_join_details: bool = True) -> FeedEvent | None
     return events[0] if events else None
 
 
-def call_invitation(call, member: Member) -> Attachment:
-    """For the calls' notices: REQUEST after an RSVP or a move, CANCEL once cancelled.
+def call_invitation(call, member: Member, partstat: str = ACCEPTED) -> Attachment:
+    """REQUEST for a call (after an RSVP or a move), CANCEL once it is cancelled.
 
-    Flushes first so the attachment carries the call's new time and SEQUENCE.
+    Reads the call as feeds do (pending changes are flushed first), so the attachment
+    carries its new time and SEQUENCE. For many recipients, build the event once with
+    `call_event` and call `invitation` per member.
     """
-    from convene.extensions import db
-
-    db.session.flush()
-    event = call_event(call.id, with_join_details=True)
-    return invitation(event, member)
+    return invitation(call_event(call.id, with_join_details=True), member, partstat=partstat)

@@ -77,6 +77,21 @@ def rsvp(app):
     return factory
 
 
+@pytest.fixture
+def mail_sent(app, deliver_mail):
+    """deliver_mail, for real: Flask-Mail suppresses sending when app.testing is set."""
+    app.extensions["mail"].suppress = False
+    return deliver_mail
+
+
+def calendar_part(message):
+    """The text/calendar attachment of a delivered email, or None."""
+    for part in message.iter_attachments():
+        if part.get_content_type() == "text/calendar":
+            return part
+    return None
+
+
 def cancel(call: Call, reason: str = "Holiday") -> None:
     call.status = CallStatus.CANCELLED
     call.cancel_reason = reason

@@ -2,20 +2,12 @@
 
 from datetime import timedelta
 
-import pytest
 from icalendar import Calendar
 
 from convene.calendar.invitations import call_event, call_invitation
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
 from tests.calendar.conftest import cancel, icaljs, parse_all
-
-
-@pytest.fixture
-def mail_sent(app, deliver_mail):
-    """deliver_mail, for real: Flask-Mail suppresses sending when app.testing is set."""
-    app.extensions["mail"].suppress = False
-    return deliver_mail
 
 
 def _send(member, call_id, attachment, deliver_mail):

@@ -263,3 +263,13 @@ def test_subscribe_page_offers_webcal_https_and_instructions(client_for, make_me
 def test_subscribe_needs_sign_in(client):
     assert client.get("/calendar/subscribe").status_code == 302
     assert client.post("/calendar/subscribe/regenerate").status_code == 302
+
+
+def test_call_page_offers_the_download_and_add_links(client, make_call):
+    call = make_call(title="Open budgets")
+    html = client.get(f"/calls/{call.id}").data.decode()
+    assert f'href="/calendar/calls/{call.id}.ics"' in html
+    assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in html
+    assert "text=Open+budgets" in html
+    assert "outlook.live.com" in html
+    assert "video.example.org" not in html  # anonymous: no join details in the links either
