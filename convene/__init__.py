@@ -93,20 +93,24 @@ def _register_blueprints(app: Flask) -> None:
     from convene.calendar.routes import bp as calendar
     from convene.convenings.routes import bp as convenings
     from convene.site.routes import bp as site
+    from convene.summit.routes import bp as summit
 
     app.register_blueprint(site)
     app.register_blueprint(accounts)
     app.register_blueprint(convenings)
     app.register_blueprint(calendar)
+    app.register_blueprint(summit)
 
 
 def _register_cli(app: Flask) -> None:
     from convene.convenings.cli import calls_cli
     from convene.demo import demo_cli
     from convene.notifications.cli import mail_cli
+    from convene.summit.cli import summit_cli
 
     app.cli.add_command(mail_cli)
     app.cli.add_command(calls_cli)
+    app.cli.add_command(summit_cli)
     app.cli.add_command(demo_cli)
 
 

@@ -13,6 +13,7 @@ from convene.extensions import db
 LOADERS = [
     "convene.accounts.demo",
     "convene.convenings.demo",
+    "convene.summit.demo",
     "convene.calendar.demo",
 ]
 

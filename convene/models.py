@@ -13,3 +13,16 @@ from convene.convenings.models import (  # noqa: F401
     SwapRequest,
 )
 from convene.notifications.models import OutboxMessage  # noqa: F401
+from convene.summit.models import (  # noqa: F401
+    AgendaItem,
+    AgendaPick,
+    MustNotPair,
+    Registration,
+    SeatAssignment,
+    SessionSignup,
+    SessionSlot,
+    SessionTable,
+    SlotAbsence,
+    SocialSession,
+    Summit,
+)

@@ -1,0 +1,154 @@
+"""Open social sessions: sign up, leave, and the waitlist of a full session.
+
+A member holds at most one session at any moment: a place or a waitlist place at an open
+session, or a seat in a published assigned slot, may not overlap another.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from convene.accounts.models import Member
+from convene.extensions import db
+from convene.summit import notices
+from convene.summit.models import (
+    Registration,
+    RegistrationStatus,
+    SeatAssignment,
+    SessionKind,
+    SessionSignup,
+    SessionSlot,
+    SignupStatus,
+    SocialSession,
+)
+from convene.summit.registration import RegistrationError, lock_row
+
+
+class SessionError(RegistrationError):
+    """A refusal about a social session; nothing was changed."""
+
+
+def lock_session(session_id: int) -> SocialSession:
+    session = lock_row(SocialSession, session_id)
+    if session is None:
+        raise SessionError("That social session no longer exists.")
+    return session
+
+
+def overlapping_commitment(
+    member: Member,
+    summit_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    except_session_id: int | None = None,
+):
+    """The title of a session the member holds that overlaps [starts_at, ends_at), or None."""
+    signups = db.session.execute(
+        select(SocialSession.title)
+        .join(SessionSignup)
+        .where(
+            SocialSession.summit_id == summit_id,
+            SessionSignup.member_id == member.id,
+            SocialSession.id != (except_session_id or 0),
+            SocialSession.is_cancelled.is_(False),
+            SocialSession.starts_at < ends_at,
+            SocialSession.ends_at > starts_at,
+        )
+    ).first()
+    if signups is not None:
+        return signups[0]
+    seated = db.session.execute(
+        select(SocialSession.title, SessionSlot.label)
+        .join(SessionSlot, SessionSlot.session_id == SocialSession.id)
+        .join(SeatAssignment, SeatAssignment.slot_id == SessionSlot.id)
+        .where(
+            SocialSession.summit_id == summit_id,
+            SocialSession.is_published.is_(True),
+            SeatAssignment.member_id == member.id,
+            SocialSession.id != (except_session_id or 0),
+            SessionSlot.starts_at < ends_at,
+            SessionSlot.ends_at > starts_at,
+        )
+    ).first()
+    if seated is not None:
+        return f"{seated[0]} ({seated[1]})"
+    return None
+
+
+def join_session(session: SocialSession, member: Member) -> SessionSignup:
+    """A place if one is left, else a place on the session's waitlist."""
+    session = lock_session(session.id)
+    if session.kind != SessionKind.OPEN:
+        raise SessionError("Seats at this session are assigned: there is nothing to sign up to.")
+    if session.is_cancelled:
+        raise SessionError(f"{session.title} is cancelled.")
+    confirmed = db.session.scalar(
+        select(Registration.id).where(
+            Registration.summit_id == session.summit_id,
+            Registration.member_id == member.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    if confirmed is None:
+        raise SessionError("Social sessions are for confirmed attendees of the summit.")
+    existing = db.session.scalar(
+        select(SessionSignup).where(
+            SessionSignup.session_id == session.id, SessionSignup.member_id == member.id
+        )
+    )
+    if existing is not None:
+        raise SessionError(f"You are already on the list for {session.title}.")
+    clash = overlapping_commitment(
+        member, session.summit_id, session.starts_at, session.ends_at, session.id
+    )
+    if clash is not None:
+        raise SessionError(f"{session.title} overlaps {clash}, which you already hold.")
+    taken = db.session.scalar(
+        select(func.count(SessionSignup.id)).where(
+            SessionSignup.session_id == session.id,
+            SessionSignup.status == SignupStatus.SIGNED_UP,
+        )
+    )
+    status = SignupStatus.SIGNED_UP if taken < session.capacity else SignupStatus.WAITLISTED
+    signup = SessionSignup(session=session, member=member, status=status)
+    db.session.add(signup)
+    db.session.flush()
+    return signup
+
+
+def leave_session(signup: SessionSignup) -> SessionSignup | None:
+    """Leave a session; a freed place goes to the first waiting. Returns who was promoted."""
+    session = lock_session(signup.session_id)
+    had_place = signup.status == SignupStatus.SIGNED_UP
+    db.session.delete(signup)
+    db.session.flush()
+    if not had_place:
+        return None
+    waiting = db.session.scalar(
+        select(SessionSignup)
+        .where(
+            SessionSignup.session_id == session.id,
+            SessionSignup.status == SignupStatus.WAITLISTED,
+        )
+        .order_by(SessionSignup.created_at, SessionSignup.id)
+        .limit(1)
+    )
+    if waiting is None:
+        return None
+    waiting.status = SignupStatus.SIGNED_UP
+    notices.session_place_freed(waiting)
+    db.session.flush()
+    return waiting
+
+
+def signup_counts(session_ids) -> dict[int, dict[str, int]]:
+    """Places taken and waiting per open session, in one query."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(SessionSignup.session_id, SessionSignup.status, func.count(SessionSignup.id))
+        .where(SessionSignup.session_id.in_(list(session_ids)))
+        .group_by(SessionSignup.session_id, SessionSignup.status)
+    )
+    for session_id, status, n in rows:
+        counts.setdefault(session_id, {"signed_up": 0, "waitlisted": 0})[status.value] = n
+    return counts

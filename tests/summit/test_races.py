@@ -1,0 +1,180 @@
+"""Real races: threads, each with its own app context, session and connection (PostgreSQL for
+the big ones; SQLite serialises writers and is raced once too)."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from convene.accounts.models import Member
+from convene.extensions import db
+from convene.notifications.models import OutboxMessage
+from convene.summit.models import (
+    Registration,
+    RegistrationStatus,
+    SessionSignup,
+    SignupStatus,
+    SocialSession,
+    Summit,
+)
+from convene.summit.registration import RegistrationError, cancel, register
+from convene.summit.sessions import join_session
+
+
+def _race(app, jobs):
+    """Run every job at once (after a barrier), each in its own thread and app context."""
+    barrier = threading.Barrier(len(jobs))
+    results, errors = [], []
+    lock = threading.Lock()
+
+    def run(job):
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcome = job()
+                db.session.commit()
+                with lock:
+                    results.append(outcome)
+            except RegistrationError as exc:
+                db.session.rollback()
+                with lock:
+                    errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results, errors
+
+
+@pytest.fixture
+def racing_app(make_app):
+    # Fewer connections than threads: threads queue for one, so the race needs no more
+    # connections than a shared PostgreSQL allows.
+    return make_app(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 0, "pool_timeout": 120}
+    )
+
+
+@pytest.mark.postgres_only
+def test_100_concurrent_registrations_for_the_last_10_seats(
+    app, racing_app, make_summit, make_member, make_org, make_registration
+):
+    summit = make_summit(capacity=30, delegation_limit=3)
+    for _ in range(20):
+        make_registration(summit, make_member())
+    orgs = [make_org() for _ in range(50)]
+    member_ids = [make_member(organisation=orgs[i % 50]).id for i in range(100)]
+    summit_id = summit.id
+
+    def job_for(member_id):
+        def job():
+            member = db.session.get(Member, member_id)
+            return register(db.session.get(Summit, summit_id), member).status
+
+        return job
+
+    results, errors = _race(racing_app, [job_for(m) for m in member_ids])
+    assert errors == []
+    assert results.count(RegistrationStatus.CONFIRMED) == 10
+    assert results.count(RegistrationStatus.WAITLISTED) == 90
+    db.session.expire_all()
+    confirmed = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.summit_id == summit_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    assert confirmed == 30
+
+
+@pytest.mark.postgres_only
+def test_concurrent_cancellations_promote_each_waitlisted_person_once(
+    app, racing_app, make_summit, make_member, make_registration
+):
+    summit = make_summit(capacity=10, delegation_limit=3)
+    holders = [make_registration(summit, make_member()) for _ in range(10)]
+    waiting = [make_registration(summit, make_member(), status="waitlisted") for _ in range(15)]
+    holder_ids = [r.id for r in holders]
+    # Every holder cancelled by two racing requests at once (a double click, two tabs).
+    jobs = []
+    for registration_id in holder_ids * 2:
+
+        def job(registration_id=registration_id):
+            return [r.id for r in cancel(db.session.get(Registration, registration_id))]
+
+        jobs.append(job)
+    results, errors = _race(racing_app, jobs)
+    assert len(results) == 10  # one cancellation per holder went through
+    assert len(errors) == 10 and all("already cancelled" in str(e) for e in errors)
+    promoted_ids = [i for promoted in results for i in promoted]
+    assert len(promoted_ids) == len(set(promoted_ids)) == 10
+    db.session.expire_all()
+    statuses = {
+        r.id: r.status
+        for r in db.session.scalars(select(Registration).where(Registration.summit_id == summit.id))
+    }
+    assert sum(s == RegistrationStatus.CONFIRMED for s in statuses.values()) == 10
+    assert sum(s == RegistrationStatus.WAITLISTED for s in statuses.values()) == 5
+    emails = db.session.scalars(
+        select(OutboxMessage.recipient).where(OutboxMessage.subject.like("A place opened up%"))
+    ).all()
+    assert len(emails) == len(set(emails)) == 10
+    assert {w.id for w in waiting[:10]} == set(promoted_ids)
+
+
+@pytest.mark.postgres_only
+def test_concurrent_sign_ups_never_exceed_an_open_session(
+    app, racing_app, make_summit, make_member, make_registration, make_session
+):
+    summit = make_summit(capacity=100)
+    session = make_session(summit, capacity=5)
+    member_ids = [make_registration(summit, make_member()).member_id for _ in range(30)]
+    session_id = session.id
+
+    def job_for(member_id):
+        def job():
+            return join_session(
+                db.session.get(SocialSession, session_id), db.session.get(Member, member_id)
+            ).status
+
+        return job
+
+    results, errors = _race(racing_app, [job_for(m) for m in member_ids])
+    assert errors == []
+    assert results.count(SignupStatus.SIGNED_UP) == 5
+    db.session.expire_all()
+    assert (
+        db.session.scalar(
+            select(func.count(SessionSignup.id)).where(
+                SessionSignup.status == SignupStatus.SIGNED_UP
+            )
+        )
+        == 5
+    )
+
+
+def test_concurrent_registrations_on_either_backend(
+    app, racing_app, make_summit, make_member, make_org, make_registration
+):
+    """SQLite has no row locks: the summit lock's first write serialises writers instead."""
+    summit = make_summit(capacity=8, delegation_limit=3)
+    for _ in range(3):
+        make_registration(summit, make_member())
+    member_ids = [make_member(organisation=make_org()).id for _ in range(24)]
+    summit_id = summit.id
+
+    def job_for(member_id):
+        def job():
+            member = db.session.get(Member, member_id)
+            return register(db.session.get(Summit, summit_id), member).status
+
+        return job
+
+    results, errors = _race(racing_app, [job_for(m) for m in member_ids])
+    assert errors == []
+    assert results.count(RegistrationStatus.CONFIRMED) == 5
+    assert results.count(RegistrationStatus.WAITLISTED) == 19
