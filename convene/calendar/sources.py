@@ -2,9 +2,9 @@
 SQL queries whatever the number of events.
 
 A source takes a FeedScope (which feed is being built, for whom) and returns FeedEvents.
-To add one (the summit's agenda items, social sessions, registration and tables), write
-`def summit_events(scope: FeedScope) -> list[FeedEvent]` in that capability and append it
-to SOURCES, and give `summit_feed_title` a way to find the summit by id.
+To add one, write `def my_events(scope: FeedScope) -> list[FeedEvent]` (returning [] for
+scopes it has nothing for) and append it to SOURCES. The summit's source lives in
+summit_events.py.
 """
 
 from collections.abc import Callable
@@ -195,8 +195,15 @@ def call_events(scope: FeedScope) -> list[FeedEvent]:
 
 Source = Callable[[FeedScope], list[FeedEvent]]
 
-# Each capability's source, in order. The summit adds its own here.
-SOURCES: list[Source] = [call_events]
+
+def _summit_events(scope: FeedScope) -> list[FeedEvent]:
+    from convene.calendar.summit_events import summit_events
+
+    return summit_events(scope)
+
+
+# Each capability's source, in order. A source returns [] for scopes it has nothing for.
+SOURCES: list[Source] = [call_events, _summit_events]
 
 
 def events_for(scope: FeedScope) -> list[FeedEvent]:
@@ -207,8 +214,7 @@ def events_for(scope: FeedScope) -> list[FeedEvent]:
 
 
 def summit_feed_title(summit_id: int) -> str | None:
-    """The summit's name for its feed, or None if there is no such summit (404).
+    """The summit's name for its feed, or None if there is no such summit (404)."""
+    from convene.calendar.summit_events import summit_title
 
-    No summit capability in this build yet: every summit feed is unknown.
-    """
-    return None
+    return summit_title(summit_id)

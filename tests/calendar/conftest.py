@@ -181,3 +181,12 @@ def parse_all(data: bytes) -> list[dict]:
     assert by_vobject == by_icalendar
     assert by_icaljs == by_icalendar
     return by_icalendar
+
+
+# The summit's own factories, shared rather than copied.
+from tests.summit.conftest import (  # noqa: E402, F401
+    make_agenda_item,
+    make_registration,
+    make_session,
+    make_summit,
+)
