@@ -56,6 +56,57 @@ def call_download(call_id: int):
     return download_response(build_calendar(header, [event]).to_ical(), f"call-{call_id}.ics")
 
 
+@bp.get("/agenda/<int:item_id>.ics")
+def agenda_item_download(item_id: int):
+    """One summit agenda item as a file (items off the public agenda: members only)."""
+    from convene.calendar.summit_events import agenda_item_event
+    from convene.summit.models import AgendaItem
+
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or not (item.is_public or current_user.is_authenticated):
+        abort(404)
+    event = agenda_item_event(item, item.summit)
+    header = FeedHeader(name=event.summary, uid=f"download-{event.uid}", method="PUBLISH")
+    filename = f"agenda-item-{item_id}.ics"
+    return download_response(build_calendar(header, [event]).to_ical(), filename)
+
+
+@bp.get("/summits/<int:summit_id>/days.ics")
+def summit_days_download(summit_id: int):
+    """The summit's days as one all-day event, to import once."""
+    from convene.calendar.summit_events import summit_event
+    from convene.summit.models import Summit
+
+    summit = db.session.get(Summit, summit_id)
+    if summit is None:
+        abort(404)
+    event = summit_event(summit)
+    header = FeedHeader(name=event.summary, uid=f"download-{event.uid}", method="PUBLISH")
+    filename = f"summit-{summit_id}.ics"
+    return download_response(build_calendar(header, [event]).to_ical(), filename)
+
+
+@bp.app_template_global()
+def webcal_url(endpoint: str, **values) -> str:
+    """A feed's address for calendar apps: webcal:// opens the subscribe dialog."""
+    return "webcal://" + external_url(endpoint, **values).split("://", 1)[1]
+
+
+@bp.app_template_global()
+def agenda_item_calendar_event(item):
+    """For agenda pages: the item as feeds show it (no query: its summit is loaded)."""
+    from convene.calendar.summit_events import agenda_item_event
+
+    return agenda_item_event(item, item.summit)
+
+
+@bp.app_template_global()
+def summit_calendar_event(summit):
+    from convene.calendar.summit_events import summit_event
+
+    return summit_event(summit)
+
+
 # --- the member's Subscribe page -----------------------------------------------------------
 
 
@@ -77,7 +128,7 @@ def subscribe():
         form=form,
         regenerate_form=RegenerateForm(),
         https_url=https_url,
-        webcal_url="webcal://" + https_url.split("://", 1)[1],
+        webcal_url=webcal_url("calendar.personal", token=subscription.token),
         public_url=external_url("calendar.public"),
     )
 

@@ -183,8 +183,10 @@ def parse_all(data: bytes) -> list[dict]:
     return by_icalendar
 
 
-# The summit's own factories, shared rather than copied.
+# The summit's own factories, shared rather than copied; and its fixture that drops the
+# signed-in member Flask-Login caches on `g` (the test's app context outlives requests).
 from tests.summit.conftest import (  # noqa: E402, F401
+    _fresh_login_per_request,
     make_agenda_item,
     make_registration,
     make_session,

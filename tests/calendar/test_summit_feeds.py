@@ -190,3 +190,30 @@ def test_published_tables_arrive_as_one_invitation_per_sitting(
     assert [p.get_param("method") for p in parts] == ["REQUEST", "REQUEST"]
     summaries = sorted(parse_all(p.get_payload(decode=True))[0]["summary"] for p in parts)
     assert summaries == ["Dinners: Night 1 (table Table 1)", "Dinners: Night 2 (table Table 1)"]
+
+
+def test_summit_page_offers_subscription_downloads_and_add_links(
+    client, make_summit, make_agenda_item
+):
+    summit = make_summit()
+    item = make_agenda_item(summit, title="Opening plenary")
+    html = client.get(f"/summit/{summit.slug}").data.decode()
+    assert f'href="webcal://convene.test/calendar/summits/{summit.id}.ics"' in html
+    assert f'href="/calendar/summits/{summit.id}/days.ics"' in html
+    assert f'href="/calendar/agenda/{item.id}.ics"' in html
+    assert "text=Opening+plenary" in html
+    days = client.get(f"/calendar/summits/{summit.id}/days.ics")
+    (event,) = parse_all(days.data)
+    assert (event["start"], event["end"]) == ("2027-04-12", "2027-04-15")
+    (one,) = parse_all(client.get(f"/calendar/agenda/{item.id}.ics").data)
+    assert one["uid"] == f"agenda-item-{item.id}@convene"
+
+
+def test_agenda_items_off_the_public_agenda_need_sign_in(
+    client, client_for, make_member, make_summit, make_agenda_item
+):
+    item = make_agenda_item(make_summit(), is_public=False)
+    assert client.get(f"/calendar/agenda/{item.id}.ics").status_code == 404
+    assert client_for(make_member()).get(f"/calendar/agenda/{item.id}.ics").status_code == 200
+    assert client.get("/calendar/agenda/99999.ics").status_code == 404
+    assert client.get("/calendar/summits/99999/days.ics").status_code == 404
