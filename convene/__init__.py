@@ -1,6 +1,7 @@
 """Convene: the convening side of a peer-learning network of cities."""
 
 import os
+import threading
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -16,8 +17,18 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Building an app compiles its URL rules through `ast`, which CPython 3.11 before 3.11.8
+# cannot do from two threads at once ("AST constructor recursion depth mismatch").
+_building = threading.Lock()
+
+
 def create_app(config: dict | str | None = None) -> Flask:
     """Build the app. `config` is a config name, or a dict laid over the environment's."""
+    with _building:
+        return _create_app(config)
+
+
+def _create_app(config: dict | str | None) -> Flask:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
