@@ -273,3 +273,24 @@ def test_call_page_offers_the_download_and_add_links(client, make_call):
     assert "text=Open+budgets" in html
     assert "outlook.live.com" in html
     assert "video.example.org" not in html  # anonymous: no join details in the links either
+
+
+def test_head_and_304_answered_alike_before_and_after_caching(client, make_call, make_member):
+    from convene.calendar.publishing import feed_cache
+
+    member = make_member()
+    make_call()
+    url = f"/calendar/me/{_token(member)}.ics"
+    feed_cache().clear()
+    head = client.head(url)  # built by the view
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Cache-Control"] == "private, max-age=300"
+    full = client.get(url)  # from the cache, before Flask dispatches
+    assert full.headers["Content-Length"] == head.headers["Content-Length"]
+    assert full.headers["ETag"] == head.headers["ETag"]
+    feed_cache().clear()
+    weak = client.get(url, headers={"If-None-Match": "W/" + full.headers["ETag"]})
+    assert weak.status_code == 304 and weak.headers["ETag"] == full.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    for response in (head, full, weak):
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
