@@ -95,6 +95,17 @@ def current_stamp(session: Session) -> str | None:
     return session.execute(STAMP_QUERY).scalar()
 
 
+_STATE_QUERY = sa.select(FeedState.__table__.c.stamp, FeedState.__table__.c.changed_at).where(
+    FeedState.__table__.c.id == 1
+)
+
+
+def current_state(session: Session):
+    """(stamp, changed_at) as this session sees them; (None, None) before any write."""
+    row = session.execute(_STATE_QUERY).first()
+    return (row.stamp, row.changed_at) if row else (None, None)
+
+
 # --- reading the stamp for every poll ------------------------------------------------------
 
 _stamp_engines: dict[str, sa.Engine] = {}

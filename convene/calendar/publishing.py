@@ -9,6 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -17,8 +18,14 @@ from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
 from convene.accounts.models import Organisation, OrganisationKind
 from convene.calendar.feeds import FeedHeader, RenderedFeed, rendered
-from convene.calendar.freshness import current_stamp
-from convene.calendar.sources import FeedKind, FeedScope, events_for, summit_feed_title
+from convene.calendar.freshness import current_state
+from convene.calendar.sources import (
+    FeedKind,
+    FeedScope,
+    events_for,
+    summit_feed_title,
+    uid_domain,
+)
 from convene.calendar.subscriptions import find_subscription
 from convene.extensions import db
 from convene.types import utcnow
@@ -76,7 +83,7 @@ def _programme() -> str:
 
 
 def _domain() -> str:
-    return current_app.config.get("CALENDAR_UID_DOMAIN", "convene")
+    return uid_domain()
 
 
 # --- the feeds: each returns a RenderedFeed, or None for 404 --------------------------------
@@ -142,15 +149,18 @@ class FeedAnswer:
 
     feed: RenderedFeed
     private: bool
+    # None while a change is under a second old: see last_modified_for.
+    last_modified: datetime | None
 
     @cached_property
     def _common(self) -> list[tuple[str, str]]:
         from convene import SECURITY_HEADERS
 
         cache = "private" if self.private else "public"
-        headers = [
-            ("ETag", quote_etag(self.feed.etag)),
-            ("Last-Modified", http_date(self.feed.last_modified)),
+        headers = [("ETag", quote_etag(self.feed.etag))]
+        if self.last_modified is not None:
+            headers.append(("Last-Modified", http_date(self.last_modified)))
+        headers += [
             ("Cache-Control", f"{cache}, max-age={CLIENT_MAX_AGE}"),
             *SECURITY_HEADERS.items(),
         ]
@@ -170,9 +180,9 @@ class FeedAnswer:
         """RFC 9110: If-None-Match decides when present; else If-Modified-Since."""
         if if_none_match:
             return parse_etags(if_none_match).contains_weak(self.feed.etag)
-        if if_modified_since:
+        if if_modified_since and self.last_modified is not None:
             since = parse_date(if_modified_since)
-            return since is not None and self.feed.last_modified <= since
+            return since is not None and self.last_modified <= since
         return False
 
     def respond(self, if_none_match: str | None, if_modified_since: str | None):
@@ -207,18 +217,44 @@ def cached_answer(app, stamp: str | None, key: tuple) -> FeedAnswer | None:
     return None if cache is None else cache.get((stamp, utcnow().date(), key))
 
 
+def last_modified_for(
+    feed: RenderedFeed, changed_at: datetime | None, now: datetime, settle: float = 1.0
+):
+    """When the feed last changed, to the second, or None if that is not yet knowable.
+
+    Events' own times miss removals (an RSVP turned to no, a deleted call), so the feed
+    stamp's time counts too: no later than any change this feed saw, so If-Modified-Since
+    never gets a wrong 304. HTTP dates have whole seconds, so the time is rounded up, and a
+    change less than a second old gets no Last-Modified (another may follow in that second).
+    """
+    if changed_at is None:
+        return _ceil_second(feed.last_modified)
+    if now - changed_at < timedelta(seconds=settle):
+        return None
+    return _ceil_second(max(feed.last_modified, changed_at))
+
+
+def _ceil_second(instant: datetime) -> datetime:
+    whole = instant.replace(microsecond=0)
+    return whole if whole == instant else whole + timedelta(seconds=1)
+
+
 def feed_response(key: tuple, build: Callable[[], RenderedFeed | None]) -> Response:
     """The feed for `key` as a Flask response: from this instance's cache while the feed
-    stamp is unchanged, else built (and cached under the stamp read before building)."""
-    stamp = current_stamp(db.session)
+    stamp is unchanged, else built (and cached under the stamp read before building, once
+    its Last-Modified is settled)."""
+    stamp, changed_at = current_state(db.session)
     answer = cached_answer(current_app, stamp, key)
     if answer is None:
         feed = build()
         if feed is None:
             abort(404)
-        answer = FeedAnswer(feed, private=_is_private(key))
-        if stamp is not None:
-            feed_cache().put((stamp, utcnow().date(), key), answer)
+        now = utcnow()
+        settle = current_app.config.get("CALENDAR_SETTLE_SECONDS", 1.0)
+        last_modified = last_modified_for(feed, changed_at, now, settle)
+        answer = FeedAnswer(feed, private=_is_private(key), last_modified=last_modified)
+        if stamp is not None and last_modified is not None:
+            feed_cache().put((stamp, now.date(), key), answer)
     status, headers, body = answer.respond(
         request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")
     )

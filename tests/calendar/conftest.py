@@ -17,6 +17,14 @@ from convene.zones import to_utc
 JS = Path(__file__).parent / "js"
 
 
+@pytest.fixture(autouse=True)
+def _feeds_settle_at_once(app):
+    """Feeds leave a change under a second old uncached and without Last-Modified (HTTP
+    dates have whole seconds); tests change and read within one, so settle at once here.
+    test_routes.py checks the real setting."""
+    app.config["CALENDAR_SETTLE_SECONDS"] = 0
+
+
 @pytest.fixture
 def make_series(app):
     counter = iter(range(1, 10_000))

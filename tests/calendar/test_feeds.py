@@ -174,7 +174,7 @@ def test_feed_cache_is_bounded_in_entries_and_bytes():
     from convene.calendar.publishing import FeedAnswer, FeedCache
 
     def answer(size):
-        return FeedAnswer(rendered(HEADER, []).__class__(b"x" * size, "e", CHANGED), False)
+        return FeedAnswer(rendered(HEADER, []).__class__(b"x" * size, "e", CHANGED), False, None)
 
     cache = FeedCache(size=3, max_bytes=100)
     for key in "abcd":

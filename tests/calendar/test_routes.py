@@ -1,6 +1,6 @@
 """The feed endpoints: what each feed holds, HTTP caching, tokens, and the Subscribe page."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from icalendar import Calendar
 from sqlalchemy import event, select
@@ -294,3 +294,43 @@ def test_head_and_304_answered_alike_before_and_after_caching(client, make_call,
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
     for response in (head, full, weak):
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_change_under_a_second_old_is_neither_cached_nor_dated(app, client, make_call):
+    """Two changes in one second would share an HTTP date: If-Modified-Since must not
+    answer 304 for the second, so a fresh change gets no Last-Modified until it settles."""
+    from convene.calendar.feeds import FeedHeader, rendered
+    from convene.calendar.publishing import last_modified_for
+
+    app.config["CALENDAR_SETTLE_SECONDS"] = 1
+    make_call()
+    fresh = client.get("/calendar/public.ics")
+    assert "Last-Modified" not in fresh.headers and fresh.headers["ETag"]
+    again = client.get("/calendar/public.ics", headers={"If-None-Match": fresh.headers["ETag"]})
+    assert again.status_code == 304
+
+    feed = rendered(FeedHeader(name="x", uid="x@convene"), [])
+    changed = datetime(2026, 3, 1, 12, 0, 0, 250_000, tzinfo=UTC)
+    assert last_modified_for(feed, changed, changed + timedelta(milliseconds=500)) is None
+    settled = last_modified_for(feed, changed, changed + timedelta(seconds=2))
+    assert settled == datetime(2026, 3, 1, 12, 0, 1, tzinfo=UTC)  # rounded up
+
+
+def test_removing_an_event_moves_last_modified(client, make_call, make_member, rsvp):
+    """An RSVP turned to no takes the call out of the feed though the call did not change:
+    Last-Modified still moves on, so If-Modified-Since gets the new feed, not a 304."""
+    member = make_member()
+    call = make_call()
+    answer = rsvp(call, member, "yes")
+    url = f"/calendar/me/{_token(member)}.ics"
+    first = client.get(url)
+    assert len(_events(first)) == 1
+    answer.answer = "no"
+    db.session.commit()
+    from convene.calendar.models import FeedState
+
+    state = db.session.get(FeedState, 1)
+    state.changed_at = utcnow() + timedelta(seconds=2)
+    db.session.commit()
+    later = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert later.status_code == 200 and _events(later) == []
