@@ -57,12 +57,9 @@ class FeedScope:
 
 
 def uid_domain() -> str:
+    """The right-hand side of every UID ("call-12@convene"). Not the base URL, which may
+    change: a UID must never change, or calendars duplicate every event."""
     return current_app.config.get("CALENDAR_UID_DOMAIN", "convene")
-
-
-def uid_for(kind: str, object_id: int) -> str:
-    """A UID that never changes for the object (and never collides between kinds)."""
-    return f"{kind}-{object_id}@{uid_domain()}"
 
 
 def link_pattern(endpoint: str, key: str, fallback: str) -> str:
@@ -73,10 +70,6 @@ def link_pattern(endpoint: str, key: str, fallback: str) -> str:
     except BuildError:
         url = current_app.config["BASE_URL"].rstrip("/") + fallback.format(marker)
     return url.replace(str(marker), "{}")
-
-
-def call_link(call_id: int) -> str:
-    return link_pattern("convenings.call", "call_id", "/calls/{}").format(call_id)
 
 
 # --- calls ---------------------------------------------------------------------------------
