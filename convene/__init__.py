@@ -1,6 +1,7 @@
 """Convene: the convening side of a peer-learning network of cities."""
 
 import os
+import threading
 
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -16,9 +17,19 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Building an app compiles its URL rules through `ast`, which CPython 3.11 before 3.11.8
+# cannot do from two threads at once ("AST constructor recursion depth mismatch").
+_building = threading.Lock()
+
+
 def create_app(config: dict | str | None = None) -> Flask:
     """Build the app. `config` is a config name (development, testing, production), or a
     dict laid over the settings of $CONVENE_ENV (default development)."""
+    with _building:
+        return _create_app(config)
+
+
+def _create_app(config: dict | str | None) -> Flask:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
@@ -47,14 +58,23 @@ def create_app(config: dict | str | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    _install_fast_paths(app)
     return app
+
+
+def _install_fast_paths(app: Flask) -> None:
+    from convene.calendar.fastpath import FeedFastPath
+
+    app.wsgi_app = FeedFastPath(app, app.wsgi_app)
 
 
 def _init_extensions(app: Flask) -> None:
     from convene import models  # noqa: F401  (every model, for Alembic and create_all)
+    from convene.calendar.freshness import watch_changes
     from convene.sqlite import enable_sqlite_foreign_keys
 
     db.init_app(app)
+    watch_changes()
     with app.app_context():
         enable_sqlite_foreign_keys(db.engine)
     migrate.init_app(
@@ -82,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
+    from convene.calendar.routes import bp as calendar
     from convene.convenings.routes import bp as convenings
     from convene.site.routes import bp as site
     from convene.summit.routes import bp as summit
@@ -91,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts)
     app.register_blueprint(convenings)
     app.register_blueprint(topics)
+    app.register_blueprint(calendar)
     app.register_blueprint(summit)
 
 
@@ -110,6 +132,7 @@ def _register_cli(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     from convene.accounts.permissions import can_manage_organisation
+    from convene.calendar.links import google_calendar_url, outlook_calendar_url
     from convene.site.navigation import nav_items
     from convene.text import render_markdown
     from convene.zones import format_instant, viewer_zone_name
@@ -120,6 +143,8 @@ def _register_templates(app: Flask) -> None:
         nav_items=nav_items,
         viewer_zone_name=viewer_zone_name,
         can_manage_organisation=can_manage_organisation,
+        google_calendar_url=google_calendar_url,
+        outlook_calendar_url=outlook_calendar_url,
     )
 
     @app.context_processor
@@ -173,12 +198,18 @@ FALLBACK_500 = (
 )
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     if current_app.config.get("HSTS") and request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     # Pages may show personal data: not stored by shared caches unless the view decided

@@ -15,6 +15,7 @@ LOADERS = [
     "convene.convenings.demo",
     "convene.topics.demo",
     "convene.summit.demo",
+    "convene.calendar.demo",
 ]
 
 DEMO_PASSWORD = "convene-demo"

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from convene.accounts.models import Member, Organisation, Role
+from convene.calendar.invitations import ACCEPTED, TENTATIVE, call_event, invitation
 from convene.convenings.models import Call, Rsvp, RsvpAnswer, SwapRequest, SwapStatus
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
@@ -43,7 +44,8 @@ def respondents(call: Call) -> list[Member]:
     )
 
 
-def _send(members, subject: str, template: str, **context) -> int:
+def _send(members, subject: str, template: str, invitations=None, **context) -> int:
+    """`invitations`, if given, maps a member to the calendar attachments of their mail."""
     sent = set()
     for member in members:
         if member.email in sent:
@@ -53,11 +55,29 @@ def _send(members, subject: str, template: str, **context) -> int:
             member.email,
             subject,
             f"convenings/{template}",
+            attachments=invitations(member) if invitations else (),
             member=member,
             zone=member_zone_name(member),
             **context,
         )
     return len(sent)
+
+
+def _call_invitations(call: Call):
+    """The call as an .ics invitation for each respondent: REQUEST (accepted or tentative)
+    for a yes or maybe, CANCEL for everyone once cancelled, nothing for a no."""
+    event = call_event(call.id, with_join_details=True)
+    rows = db.session.execute(select(Rsvp.member_id, Rsvp.answer).where(Rsvp.call_id == call.id))
+    answers = {member_id: answer for member_id, answer in rows}
+
+    def for_member(member: Member):
+        answer = answers.get(member.id)
+        if event is None or (answer in (None, RsvpAnswer.NO) and not event.is_cancelled):
+            return ()
+        partstat = TENTATIVE if answer == RsvpAnswer.MAYBE else ACCEPTED
+        return (invitation(event, member, partstat=partstat),)
+
+    return for_member
 
 
 def _link(call: Call) -> str:
@@ -73,6 +93,7 @@ def rsvp_recorded(rsvp: Rsvp) -> int:
         [rsvp.member],
         f"You answered {rsvp.answer.value}: {call.label}",
         "rsvp_recorded",
+        invitations=_call_invitations(call),
         call=call,
         rsvp=rsvp,
         link=_link(call),
@@ -84,6 +105,7 @@ def call_moved(call: Call, previous_start: datetime, previous_duration: int | No
         respondents(call),
         f"Call moved: {call.label}",
         "call_moved",
+        invitations=_call_invitations(call),
         call=call,
         previous_start=previous_start,
         previous_duration=previous_duration,
@@ -96,6 +118,7 @@ def call_cancelled(call: Call) -> int:
         respondents(call),
         f"Call cancelled: {call.label}",
         "call_cancelled",
+        invitations=_call_invitations(call),
         call=call,
         link=_link(call),
     )

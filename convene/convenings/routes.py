@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from convene.accounts.forms import ConfirmForm
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.accounts.permissions import role_required
+from convene.calendar.invitations import call_event
 from convene.convenings import listings, record, rescheduling, rsvps, swaps
 from convene.convenings.errors import CallError
 from convene.convenings.forms import (
@@ -134,6 +135,7 @@ def call(call_id: int):
         groups=groups,
         counts=listings.rsvp_counts([call.id])[call.id],
         now=utcnow(),
+        calendar_event=call_event(call.id, with_join_details=can_see_join_details(current_user)),
     )
 
 

@@ -1,5 +1,11 @@
-"""Every email the summit sends, one function per event, queued in the caller's transaction."""
+"""Every email the summit sends, one function per event, queued in the caller's transaction.
 
+Mails about a place, a social session or tables carry the event as an .ics invitation
+(REQUEST, or CANCEL once cancelled) with the UID and SEQUENCE the calendar feeds use.
+"""
+
+from convene.calendar.invitations import CANCEL, invitation
+from convene.calendar.summit_events import registration_event, slot_event, social_session_event
 from convene.notifications.outbox import queue_email
 from convene.urls import external_url
 from convene.zones import member_zone_name
@@ -9,12 +15,18 @@ def _summit_url(summit) -> str:
     return external_url("summit.show", slug=summit.slug)
 
 
+def _registration_invitation(registration, member=None, method=None):
+    event = registration_event(registration, registration.summit)
+    return (invitation(event, member or registration.member, method),)
+
+
 def registration_confirmed(registration):
     summit = registration.summit
     return queue_email(
         registration.member.email,
         f"Your place at {summit.name} is confirmed",
         "summit/registration_confirmed",
+        attachments=_registration_invitation(registration),
         registration=registration,
         summit=summit,
         url=external_url("summit.my_agenda", slug=summit.slug),
@@ -40,6 +52,7 @@ def promoted_from_waitlist(registration):
         registration.member.email,
         f"A place opened up: you are confirmed for {summit.name}",
         "summit/promoted_from_waitlist",
+        attachments=_registration_invitation(registration),
         registration=registration,
         summit=summit,
         url=external_url("summit.my_agenda", slug=summit.slug),
@@ -52,6 +65,7 @@ def registration_cancelled(registration, actor=None):
         registration.member.email,
         f"Your registration for {summit.name} is cancelled",
         "summit/registration_cancelled",
+        attachments=_registration_invitation(registration),
         registration=registration,
         summit=summit,
         actor=actor if actor is not None and actor.id != registration.member_id else None,
@@ -65,6 +79,7 @@ def registration_substituted(registration, previous):
         previous.email,
         f"Your place at {summit.name} has passed to {registration.member.name}",
         "summit/place_passed_on",
+        attachments=_registration_invitation(registration, previous, CANCEL),
         registration=registration,
         summit=summit,
         previous=previous,
@@ -74,6 +89,7 @@ def registration_substituted(registration, previous):
         registration.member.email,
         f"{previous.name}'s place at {summit.name} is now yours",
         "summit/place_received",
+        attachments=_registration_invitation(registration),
         registration=registration,
         summit=summit,
         previous=previous,
@@ -87,6 +103,7 @@ def session_place_freed(signup):
         signup.member.email,
         f"You have a place at {session.title}",
         "summit/session_place_freed",
+        attachments=(invitation(social_session_event(session, session.summit), signup.member),),
         session=session,
         member=signup.member,
         zone=member_zone_name(signup.member),
@@ -97,10 +114,15 @@ def session_place_freed(signup):
 def tables_published(member, assignments):
     """`assignments`: (slot, table, tablemates) for each slot the member is seated in."""
     session = assignments[0][0].session
+    invitations = tuple(
+        invitation(slot_event(slot, session, session.summit, table=table), member)
+        for slot, table, _mates in assignments
+    )
     return queue_email(
         member.email,
         f"Your tables for {session.title}",
         "summit/tables_published",
+        attachments=invitations,
         member=member,
         session=session,
         assignments=assignments,

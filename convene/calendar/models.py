@@ -1,0 +1,71 @@
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from convene.accounts.models import Member
+from convene.extensions import db
+from convene.types import UTCDateTime, enum_type, utcnow
+
+
+class Reminder(enum.StrEnum):
+    """How long before each event a member's calendar should alert them."""
+
+    NONE = "none"
+    TEN_MINUTES = "10m"
+    ONE_HOUR = "1h"
+    ONE_DAY = "1d"
+
+    @property
+    def minutes(self) -> int | None:
+        return {"none": None, "10m": 10, "1h": 60, "1d": 24 * 60}[self.value]
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "No reminder",
+            "10m": "10 minutes before",
+            "1h": "1 hour before",
+            "1d": "1 day before",
+        }[self.value]
+
+
+class CalendarSubscription(db.Model):
+    """A member's personal feed: its secret token and what it carries.
+
+    The token itself is kept (not only a hash) because the Subscribe page shows the feed's
+    URL again on every visit; revoking replaces it, and the old URL answers 404.
+    """
+
+    __tablename__ = "calendar_subscriptions"
+    __table_args__ = (sa.CheckConstraint("length(token) >= 22", name="token_long_enough"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), unique=True
+    )
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # False: only calls they answered yes or maybe; True: every call.
+    include_all_calls: Mapped[bool] = mapped_column(default=False)
+    reminder: Mapped[Reminder] = mapped_column(enum_type(Reminder), default=Reminder.NONE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    member: Mapped[Member] = relationship()
+
+
+class FeedState(db.Model):
+    """One row whose stamp changes in every transaction that changes what feeds show.
+
+    Reading it is the whole cost of answering an unchanged feed: each app instance keeps
+    its rendered feeds under the stamp it read, so a commit through any instance is seen by
+    every other on its next request.
+    """
+
+    __tablename__ = "feed_state"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    stamp: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
