@@ -85,13 +85,6 @@ def rsvp(app):
     return factory
 
 
-@pytest.fixture
-def mail_sent(app, deliver_mail):
-    """deliver_mail, for real: Flask-Mail suppresses sending when app.testing is set."""
-    app.extensions["mail"].suppress = False
-    return deliver_mail
-
-
 def calendar_part(message):
     """The text/calendar attachment of a delivered email, or None."""
     for part in message.iter_attachments():
@@ -191,10 +184,8 @@ def parse_all(data: bytes) -> list[dict]:
     return by_icalendar
 
 
-# The summit's own factories, shared rather than copied; and its fixture that drops the
-# signed-in member Flask-Login caches on `g` (the test's app context outlives requests).
+# The summit's own factories, shared rather than copied.
 from tests.summit.conftest import (  # noqa: E402, F401
-    _fresh_login_per_request,
     make_agenda_item,
     make_registration,
     make_session,

@@ -30,14 +30,16 @@ def _invites(messages) -> dict:
     return found
 
 
-def test_rsvp_move_and_cancel_send_matching_invitations(make_call, make_member, mail_sent, client):
+def test_rsvp_move_and_cancel_send_matching_invitations(
+    make_call, make_member, deliver_mail, client
+):
     call = make_call(title="Open budgets")
     yes, maybe, no = make_member(), make_member(), make_member()
     for member, answer in ((yes, "yes"), (maybe, "maybe"), (no, "no")):
         answer_rsvp(call, member, answer)
     db.session.commit()
     uid = f"call-{call.id}@convene"
-    confirmations = _invites(mail_sent())
+    confirmations = _invites(deliver_mail())
     assert confirmations == {
         yes.email: ("REQUEST", "REQUEST", 0, "ACCEPTED", uid),
         maybe.email: ("REQUEST", "REQUEST", 0, "TENTATIVE", uid),
@@ -45,7 +47,7 @@ def test_rsvp_move_and_cancel_send_matching_invitations(make_call, make_member, 
 
     move_call(call, call.starts_at + timedelta(days=1), 90)
     db.session.commit()
-    moved = mail_sent()
+    moved = deliver_mail()
     assert _invites(moved) == {
         yes.email: ("REQUEST", "REQUEST", 1, "ACCEPTED", uid),
         maybe.email: ("REQUEST", "REQUEST", 1, "TENTATIVE", uid),
@@ -58,7 +60,7 @@ def test_rsvp_move_and_cancel_send_matching_invitations(make_call, make_member, 
 
     cancel_call(call, "Holiday")
     db.session.commit()
-    invites = _invites(mail_sent())
+    invites = _invites(deliver_mail())
     assert {k: v[:3] for k, v in invites.items()} == {
         yes.email: ("CANCEL", "CANCEL", 2),
         maybe.email: ("CANCEL", "CANCEL", 2),

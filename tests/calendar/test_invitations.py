@@ -21,10 +21,10 @@ def _send(member, call_id, attachment, deliver_mail):
     return part
 
 
-def test_request_then_update_then_cancel(make_call, make_member, mail_sent, client):
+def test_request_then_update_then_cancel(make_call, make_member, deliver_mail, client):
     member = make_member(name="Ana Díaz")
     call = make_call(title="Budgets")
-    part = _send(member, call.id, call_invitation(call, member), mail_sent)
+    part = _send(member, call.id, call_invitation(call, member), deliver_mail)
     assert part.get_param("method") == "REQUEST"
     assert part.get_content_charset() == "utf-8"
     data = part.get_payload(decode=True)

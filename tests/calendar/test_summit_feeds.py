@@ -146,12 +146,12 @@ def test_summit_feeds_run_a_fixed_number_of_queries(
     assert counts[0] == counts[1]
 
 
-def test_summit_mails_carry_requests_and_cancels(make_member, make_summit, make_org, mail_sent):
+def test_summit_mails_carry_requests_and_cancels(make_member, make_summit, make_org, deliver_mail):
     summit = make_summit(capacity=5)
     member = make_member()
     registration = registrations.register(summit, member)
     db.session.commit()
-    (confirmed,) = mail_sent()
+    (confirmed,) = deliver_mail()
     part = calendar_part(confirmed)
     assert part.get_param("method") == "REQUEST"
     (event,) = parse_all(part.get_payload(decode=True))
@@ -160,7 +160,7 @@ def test_summit_mails_carry_requests_and_cancels(make_member, make_summit, make_
 
     registrations.cancel(registration, member)
     db.session.commit()
-    (cancelled,) = mail_sent()
+    (cancelled,) = deliver_mail()
     part = calendar_part(cancelled)
     assert part.get_param("method") == "CANCEL"
     (gone,) = parse_all(part.get_payload(decode=True))
@@ -169,7 +169,7 @@ def test_summit_mails_carry_requests_and_cancels(make_member, make_summit, make_
 
 
 def test_published_tables_arrive_as_one_invitation_per_sitting(
-    make_member, make_org, make_summit, make_session, make_registration, mail_sent
+    make_member, make_org, make_summit, make_session, make_registration, deliver_mail
 ):
     summit = make_summit()
     people = [make_member(organisation=make_org("city")) for _ in range(4)]
@@ -184,7 +184,7 @@ def test_published_tables_arrive_as_one_invitation_per_sitting(
     db.session.commit()
     assert seating.publish(dinner) == 4
     db.session.commit()
-    messages = mail_sent()
+    messages = deliver_mail()
     mine = next(m for m in messages if people[0].email in m["To"])
     parts = [p for p in mine.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert [p.get_param("method") for p in parts] == ["REQUEST", "REQUEST"]

@@ -98,20 +98,3 @@ def make_agenda_item(app):
         return item
 
     return factory
-
-
-@pytest.fixture(autouse=True)
-def _mail_really_sent(app):
-    """Flask-Mail suppresses sending when TESTING is set; these tests read the SMTP server."""
-    app.extensions["mail"].suppress = False
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    """The test's app context is shared by its requests, so Flask-Login's cached user on `g`
-    would leak from one signed-in client to the next; drop it before each request."""
-    from flask import g
-
-    @app.before_request
-    def forget_cached_user():
-        g.pop("_login_user", None)

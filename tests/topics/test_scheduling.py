@@ -34,9 +34,7 @@ def test_scheduling_titles_the_call_and_mails_supporters(
     assert topic.status == TopicStatus.SCHEDULED and topic.call_id == call.id
     assert call.title == "Open data policy" and call.revision == 1
     assert open_votes_used(voters[0].id) == 0  # the vote is back in the budget
-    # The fixture app suppresses sending (TESTING); a second app delivers to the SMTP server.
-    with make_app(MAIL_SUPPRESS_SEND=False).app_context():
-        assert deliver_pending() == (3, 0)
+    assert deliver_pending() == (3, 0)
     messages = smtp.wait_for(3)
     recipients = sorted(m["To"] for m in messages)
     assert recipients == sorted([proposer.email] + [v.email for v in voters])
