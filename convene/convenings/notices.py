@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from convene.accounts.models import Member, Organisation, Role
-from convene.calendar.invitations import ACCEPTED, TENTATIVE, call_event, invitation
+from convene.calendar.invitations import ACCEPTED, CANCEL, TENTATIVE, call_event, invitation
 from convene.convenings.models import Call, Rsvp, RsvpAnswer, SwapRequest, SwapStatus
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
@@ -84,11 +84,27 @@ def _link(call: Call) -> str:
     return external_url("convenings.call", call_id=call.id)
 
 
-def rsvp_recorded(rsvp: Rsvp) -> int:
-    """A confirmation when someone says they will (or may) come; nothing for a no."""
-    if rsvp.answer == RsvpAnswer.NO:
-        return 0
+def rsvp_recorded(rsvp: Rsvp, previous: RsvpAnswer | None = None) -> int:
+    """A confirmation when someone says they will (or may) come. A first "no" gets nothing;
+    a "no" after a yes or maybe gets a CANCEL, so the call leaves their calendar."""
     call = rsvp.call
+    if rsvp.answer == RsvpAnswer.NO:
+        if previous not in (RsvpAnswer.YES, RsvpAnswer.MAYBE):
+            return 0
+        event = call_event(call.id, with_join_details=False)
+        return _send(
+            [rsvp.member],
+            f"You answered no: {call.label}",
+            "rsvp_recorded",
+            invitations=lambda member: (
+                (invitation(event, member, method=CANCEL, partstat="DECLINED"),)
+                if event is not None
+                else ()
+            ),
+            call=call,
+            rsvp=rsvp,
+            link=_link(call),
+        )
     return _send(
         [rsvp.member],
         f"You answered {rsvp.answer.value}: {call.label}",
@@ -149,14 +165,40 @@ def swap_requested(swap: SwapRequest) -> int:
     return count
 
 
+def attendees_host_changed(call: Call) -> int:
+    """Those coming (yes or maybe) get the call again with its new host and SEQUENCE."""
+    coming = db.session.scalars(
+        select(Member)
+        .join(Rsvp, Rsvp.member_id == Member.id)
+        .where(
+            Rsvp.call_id == call.id,
+            Rsvp.answer.in_([RsvpAnswer.YES, RsvpAnswer.MAYBE]),
+            Member.active.is_(True),
+        )
+        .order_by(Member.id)
+    ).all()
+    return _send(
+        coming,
+        f"New host for {call.label}: {call.host_organisation.name}",
+        "attendees_host_changed",
+        invitations=_call_invitations(call),
+        call=call,
+        link=_link(call),
+    )
+
+
 def swap_answered(swap: SwapRequest) -> int:
-    """Both partners hear the answer (accepted, declined or withdrawn)."""
+    """Both partners hear the answer (accepted, declined or withdrawn); after a swap, those
+    coming to either call get its updated invitation."""
     verb = {
         SwapStatus.ACCEPTED: "accepted",
         SwapStatus.DECLINED: "declined",
         SwapStatus.WITHDRAWN: "withdrawn",
     }[swap.status]
     members = partner_hosts(swap.from_organisation_id) + partner_hosts(swap.to_organisation_id)
+    if swap.status == SwapStatus.ACCEPTED:
+        attendees_host_changed(swap.call)
+        attendees_host_changed(swap.other_call)
     return _send(
         members,
         f"Call swap {verb}: {swap.from_organisation.name} and {swap.to_organisation.name}",
@@ -169,7 +211,9 @@ def swap_answered(swap: SwapRequest) -> int:
 
 
 def host_reassigned(call: Call, previous_host: Organisation) -> int:
-    """An admin gave the call to another partner: both partners' hosts are told."""
+    """An admin gave the call to another partner: both partners' hosts are told, and those
+    coming get the updated invitation."""
+    attendees_host_changed(call)
     members = partner_hosts(previous_host.id) + partner_hosts(call.host_organisation_id)
     return _send(
         members,

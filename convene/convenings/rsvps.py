@@ -48,5 +48,5 @@ def answer_rsvp(
     rsvp.answer = answer
     rsvp.answered_at = now
     db.session.flush()
-    notices.rsvp_recorded(rsvp)
+    notices.rsvp_recorded(rsvp, previous)
     return rsvp

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from icalendar import Calendar
 
-from convene.convenings.rescheduling import cancel_call, move_call
+from convene.convenings.rescheduling import cancel_call, move_call, reassign_host
 from convene.convenings.rsvps import answer_rsvp
 from convene.extensions import db
 from tests.calendar.conftest import calendar_part, parse_all
@@ -66,3 +66,35 @@ def test_rsvp_move_and_cancel_send_matching_invitations(
         maybe.email: ("CANCEL", "CANCEL", 2),
         no.email: ("CANCEL", "CANCEL", 2),
     }
+
+
+def test_a_no_after_a_yes_cancels_the_call_in_that_calendar_only(
+    make_call, make_member, deliver_mail
+):
+    call = make_call(title="Open budgets")
+    changes_mind, stays = make_member(), make_member()
+    answer_rsvp(call, changes_mind, "yes")
+    answer_rsvp(call, stays, "yes")
+    db.session.commit()
+    deliver_mail()
+    answer_rsvp(call, changes_mind, "no")
+    db.session.commit()
+    assert _invites(deliver_mail()) == {
+        changes_mind.email: ("CANCEL", "CANCEL", 0, "DECLINED", f"call-{call.id}@convene"),
+    }
+
+
+def test_a_new_host_reaches_those_coming_with_a_higher_sequence(
+    make_call, make_member, make_org, deliver_mail
+):
+    call = make_call(title="Open budgets")
+    coming, not_coming = make_member(), make_member()
+    answer_rsvp(call, coming, "maybe")
+    answer_rsvp(call, not_coming, "no")
+    db.session.commit()
+    deliver_mail()
+    reassign_host(call, make_org("partner", name="New Partner"))
+    db.session.commit()
+    invites = _invites(deliver_mail())
+    assert invites[coming.email][:4] == ("REQUEST", "REQUEST", 1, "TENTATIVE")
+    assert not_coming.email not in invites
