@@ -395,3 +395,10 @@ def test_call_lists_run_the_same_queries_for_10_and_500_calls(
         assert response.status_code == 200
         counts.append(queries.count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_held_call_says_it_was_held_rather_than_started(make_call, make_member, client_for):
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    call = make_call(starts_at=past, status=CallStatus.HELD)
+    page = client_for(make_member()).get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "This call was held: answers are closed." in page
