@@ -9,7 +9,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from convene.convenings.models import Call, CallStatus, Rsvp, RsvpAnswer, Series
+from convene.convenings.models import Call, CallStatus, Rsvp, RsvpAnswer
 from convene.extensions import db
 from convene.types import utcnow
 from convene.zones import to_utc
@@ -26,36 +26,18 @@ def _feeds_settle_at_once(app):
 
 
 @pytest.fixture
-def make_series(app):
-    counter = iter(range(1, 10_000))
-
-    def factory(**fields) -> Series:
-        n = next(counter)
-        defaults = {
-            "name": f"Network call {n}",
-            "first_date": date(2026, 1, 6),
-            "local_time": time(13, 0),
-            "zone": "America/New_York",
-            "video_url": "https://video.example.org/j/123456",
-            "dial_in_number": "+1 555 0100",
-            "dial_in_code": "4242#",
-        }
-        series = Series(**(defaults | fields))
-        db.session.add(series)
-        db.session.commit()
-        return series
-
-    return factory
-
-
-@pytest.fixture
 def make_call(app, make_series, make_org):
     """A call on a local day and wall time in `zone` (default: three days from now, 13:00)."""
     state = {"series": None, "host": None}
 
     def factory(day=None, wall=time(13, 0), zone="America/New_York", **fields) -> Call:
         if state["series"] is None:
-            state["series"] = make_series()
+            state["series"] = make_series(
+                first_date=date(2026, 1, 6),
+                video_url="https://video.example.org/j/123456",
+                dial_in_number="+1 555 0100",
+                dial_in_code="4242#",
+            )
             state["host"] = make_org("partner", name="GovEx Partner", slug="govex")
         day = day or (utcnow() + timedelta(days=3)).date()
         call = Call(

@@ -8,7 +8,6 @@ from convene.convenings.models import Call
 from convene.extensions import db
 from convene.topics.models import Topic, TopicStatus
 from tests.conftest import PASSWORD
-from tests.topics.conftest import make_call  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.e2e
 
