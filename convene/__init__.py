@@ -1,7 +1,6 @@
 """Convene: the convening side of a peer-learning network of cities."""
 
 import os
-import threading
 
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -17,19 +16,9 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-# Building an app compiles its URL rules through `ast`, which CPython 3.11 before 3.11.8
-# cannot do from two threads at once ("AST constructor recursion depth mismatch").
-_building = threading.Lock()
-
-
 def create_app(config: dict | str | None = None) -> Flask:
     """Build the app. `config` is a config name (development, testing, production), or a
     dict laid over the settings of $CONVENE_ENV (default development)."""
-    with _building:
-        return _create_app(config)
-
-
-def _create_app(config: dict | str | None) -> Flask:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,

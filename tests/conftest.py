@@ -135,13 +135,19 @@ def _forget_signed_in_member(sender, **extra):
     g.pop("_login_user", None)
 
 
+# Race tests build apps in threads; building one compiles URL rules through `ast`, which
+# CPython 3.11 before 3.11.8 cannot do from two threads at once.
+_building = threading.Lock()
+
+
 @pytest.fixture
 def make_app(database_url, smtp_server, _schema):
     """Build an app with config overrides (several apps may share the database)."""
     apps = []
 
     def factory(**overrides):
-        app = create_app(_test_config(database_url, smtp_server, **overrides))
+        with _building:
+            app = create_app(_test_config(database_url, smtp_server, **overrides))
         app.test_client_class = FlaskLoginClient
         request_started.connect(_forget_signed_in_member, app)
         apps.append(app)

@@ -23,10 +23,6 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-# What each role may do beyond a member's; admin implies everything.
-ROLE_RANK = {Role.MEMBER: 0, Role.CHAMPION: 1, Role.HOST: 1, Role.ADMIN: 2}
-
-
 class Organisation(db.Model):
     __tablename__ = "organisations"
     __table_args__ = (

@@ -54,9 +54,6 @@ class Summit(db.Model):
         back_populates="summit", order_by="SocialSession.id", cascade="all, delete-orphan"
     )
 
-    def is_open_at(self, instant: datetime) -> bool:
-        return self.registration_opens_at <= instant < self.registration_closes_at
-
     def __repr__(self) -> str:
         return f"<Summit {self.slug}>"
 

@@ -10,10 +10,6 @@ def _signed_in(member: Member | None) -> bool:
     return member is not None and member.is_authenticated and member.active
 
 
-def can_propose_topic(member: Member | None) -> bool:
-    return _signed_in(member)
-
-
 def can_vote(member: Member | None, topic: Topic) -> bool:
     return _signed_in(member) and topic.status == TopicStatus.OPEN
 
@@ -30,10 +26,6 @@ def can_decline_topic(member: Member | None, topic: Topic) -> bool:
 
 
 def can_merge_topics(member: Member | None) -> bool:
-    return _signed_in(member) and member.is_admin
-
-
-def can_manage_topic_settings(member: Member | None) -> bool:
     return _signed_in(member) and member.is_admin
 
 
