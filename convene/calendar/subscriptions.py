@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from convene.accounts.models import Member
 from convene.calendar.models import CalendarSubscription, Reminder
+from convene.convenings.conflicts import insert_unless_exists
 from convene.extensions import db
 
 
@@ -15,15 +16,27 @@ def new_token() -> str:
 
 
 def subscription_for(member: Member) -> CalendarSubscription:
-    """The member's subscription, created (not committed) on first use."""
-    subscription = db.session.scalar(
-        sa.select(CalendarSubscription).where(CalendarSubscription.member_id == member.id)
-    )
+    """The member's subscription, created (not committed) on first use.
+
+    First visits in parallel (two tabs, a calendar app and a browser) make one row: the
+    INSERT skips quietly if another request's row is there, and the read after it returns
+    that row, since on PostgreSQL the INSERT waits for the other to commit.
+    """
+    subscription = _existing(member.id)
     if subscription is None:
-        subscription = CalendarSubscription(member_id=member.id, token=new_token())
-        db.session.add(subscription)
-        db.session.flush()
+        insert_unless_exists(
+            CalendarSubscription,
+            {"member_id": member.id, "token": new_token()},
+            ["member_id"],
+        )
+        subscription = _existing(member.id)
     return subscription
+
+
+def _existing(member_id: int) -> CalendarSubscription | None:
+    return db.session.scalar(
+        sa.select(CalendarSubscription).where(CalendarSubscription.member_id == member_id)
+    )
 
 
 def regenerate_token(subscription: CalendarSubscription) -> str:

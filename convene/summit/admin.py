@@ -1,10 +1,8 @@
 """The summit pages for admins: the summit, registrations, agenda, social sessions, seating."""
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from convene.accounts.forms import ConfirmForm
 from convene.accounts.models import Member, Organisation, Role
 from convene.accounts.permissions import role_required
+from convene.csvfiles import csv_response
 from convene.extensions import db
 from convene.summit import seating
 from convene.summit.forms import (
@@ -187,48 +186,37 @@ def registrations(slug: str):
 def registrations_csv(slug: str):
     summit = get_summit(slug)
     rows, _status, _org = _filtered_registrations(summit)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "name",
-            "email",
-            "organisation",
-            "status",
-            "registered_at (UTC)",
-            "dietary_needs",
-            "accessibility_needs",
-            "arrives_on",
-            "departs_on",
-            "registered_by",
-        ]
-    )
-    for r in rows:
-        writer.writerow(
+    header = [
+        "name",
+        "email",
+        "organisation",
+        "status",
+        "registered_at (UTC)",
+        "dietary_needs",
+        "accessibility_needs",
+        "arrives_on",
+        "departs_on",
+        "registered_by",
+    ]
+    return csv_response(
+        f"{summit.slug}-registrations.csv",
+        header,
+        (
             [
-                _cell(r.member.name),
+                r.member.name,
                 r.member.email,
-                _cell(r.organisation.name),
+                r.organisation.name,
                 r.status.value,
                 r.registered_at.strftime("%Y-%m-%d %H:%M:%S"),
-                _cell(r.dietary_needs),
-                _cell(r.accessibility_needs),
-                r.arrives_on or "",
-                r.departs_on or "",
-                _cell(r.registered_by.name if r.registered_by else ""),
+                r.dietary_needs,
+                r.accessibility_needs,
+                r.arrives_on,
+                r.departs_on,
+                r.registered_by.name if r.registered_by else None,
             ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{summit.slug}-registrations.csv"'},
+            for r in rows
+        ),
     )
-
-
-def _cell(value: str | None) -> str:
-    """Free text, defused for spreadsheets (a leading = + - @ would run as a formula)."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # --- agenda ----------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from convene.accounts.models import Member
+from convene.convenings.conflicts import insert_unless_exists
 from convene.extensions import db
 from convene.summit.models import (
     AgendaItem,
@@ -173,15 +174,34 @@ def personal_agenda(member: Member, summit: Summit) -> list[AgendaEntry]:
     return entries
 
 
-def toggle_pick(item: AgendaItem, member: Member) -> bool:
-    """Add a breakout or site visit to the member's agenda, or take it off; True if added."""
-    pick = db.session.scalar(
-        select(AgendaPick).where(
+def pick_item(item: AgendaItem, member: Member) -> bool:
+    """Put a breakout or site visit on the member's agenda; True if it was not there yet.
+
+    Saying it twice (a double click, two tabs at once) leaves one pick: the unique key on
+    (item, member) settles the race inside the INSERT, with no error to handle.
+    """
+    return insert_unless_exists(
+        AgendaPick,
+        {"agenda_item_id": item.id, "member_id": member.id},
+        ["agenda_item_id", "member_id"],
+    )
+
+
+def unpick_item(item: AgendaItem, member: Member) -> bool:
+    """Take an item off the member's agenda; True if it was there. Saying it twice is harmless."""
+    removed = db.session.execute(
+        delete(AgendaPick).where(
             AgendaPick.agenda_item_id == item.id, AgendaPick.member_id == member.id
         )
     )
-    if pick is not None:
-        db.session.delete(pick)
+    return removed.rowcount > 0
+
+
+def toggle_pick(item: AgendaItem, member: Member) -> bool:
+    """Deprecated: kept only for tests/calendar/test_summit_feeds.py until it calls pick_item.
+
+    No view toggles: a request says whether it picks or unpicks.
+    """
+    if unpick_item(item, member):
         return False
-    db.session.add(AgendaPick(agenda_item_id=item.id, member_id=member.id))
-    return True
+    return pick_item(item, member)

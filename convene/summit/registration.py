@@ -41,12 +41,14 @@ class Answers:
     departs_on: date | None = None
 
 
-def lock_row(model, row_id: int):
+def lock_row(model, row_id: int, key_share: bool = False):
     """A row locked until the transaction ends, re-read from the database.
 
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks, so a no-op write takes the
-    database's write lock first: other writers wait at that point, and what this transaction
-    counts afterwards stays true until it commits.
+    PostgreSQL: SELECT ... FOR UPDATE (FOR NO KEY UPDATE with `key_share`, which still
+    queues every other locker of the row but lets inserts that merely reference it go on).
+    SQLite has no row locks, so a no-op write takes the database's write lock first: other
+    writers wait at that point, and what this transaction counts afterwards stays true until
+    it commits.
     """
     if db.session.get_bind().dialect.name == "sqlite":
         table = model.__table__.name
@@ -54,9 +56,21 @@ def lock_row(model, row_id: int):
     return db.session.scalar(
         select(model)
         .where(model.id == row_id)
-        .with_for_update()
+        .with_for_update(key_share=key_share)
         .execution_options(populate_existing=True)
     )
+
+
+def lock_member(member_id: int) -> Member:
+    """The member's row locked: one change at a time to what they hold at the summit.
+
+    Sessions lock themselves, but two overlapping sessions are two different rows; only a
+    lock on the member makes "check for an overlap, then sign up" one step.
+    """
+    member = lock_row(Member, member_id, key_share=True)
+    if member is None:
+        raise RegistrationError("That person no longer exists.")
+    return member
 
 
 def lock_summit(summit_id: int) -> Summit:
@@ -180,6 +194,7 @@ def cancel(registration: Registration, actor: Member | None = None, now=None) ->
     )
     if registration.status == RegistrationStatus.CANCELLED:
         raise RegistrationError("That registration is already cancelled.")
+    lock_member(registration.member_id)  # a join in flight finishes first, then is released
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     registration.revision += 1
@@ -282,6 +297,7 @@ def substitute(
     if live_registration(registration.summit_id, replacement.id) is not None:
         raise RegistrationError(f"{replacement.name} is already registered.")
     previous = registration.member
+    lock_member(previous.id)  # as in cancel: no join slips in after the release
     _release_social_places(registration)
     registration.member_id = replacement.id
     registration.member = replacement

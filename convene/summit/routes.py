@@ -12,8 +12,9 @@ from convene.summit.agenda import (
     by_day,
     current_summit,
     personal_agenda,
+    pick_item,
     public_agenda,
-    toggle_pick,
+    unpick_item,
 )
 from convene.summit.forms import RegistrationForm, SubstituteForm
 from convene.summit.models import (
@@ -316,15 +317,29 @@ def my_agenda(slug: str):
 @bp.post("/<slug>/agenda/<int:item_id>/pick")
 @login_required
 def pick(slug: str, item_id: int):
+    return _set_pick(slug, item_id, picked=True)
+
+
+@bp.post("/<slug>/agenda/<int:item_id>/unpick")
+@login_required
+def unpick(slug: str, item_id: int):
+    return _set_pick(slug, item_id, picked=False)
+
+
+def _set_pick(slug: str, item_id: int, picked: bool):
+    """Each button says what it wants, so a double submit repeats it instead of undoing it."""
     summit = get_summit(slug)
     item = db.get_or_404(AgendaItem, item_id)
     if item.summit_id != summit.id or item.kind == AgendaKind.PLENARY:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    added = toggle_pick(item, current_user)
+    if picked:
+        pick_item(item, current_user)
+    else:
+        unpick_item(item, current_user)
     db.session.commit()
-    flash(f"{item.title} is {'on' if added else 'off'} your agenda.", "success")
+    flash(f"{item.title} is {'on' if picked else 'off'} your agenda.", "success")
     return redirect(url_for("summit.show", slug=summit.slug) + f"#item-{item.id}")
 
 

@@ -21,7 +21,7 @@ from convene.summit.models import (
     SignupStatus,
     SocialSession,
 )
-from convene.summit.registration import RegistrationError, lock_row
+from convene.summit.registration import RegistrationError, lock_member, lock_row
 
 
 class SessionError(RegistrationError):
@@ -76,7 +76,12 @@ def overlapping_commitment(
 
 
 def join_session(session: SocialSession, member: Member) -> SessionSignup:
-    """A place if one is left, else a place on the session's waitlist."""
+    """A place if one is left, else a place on the session's waitlist.
+
+    Locks the member, then the session (always in that order): the member's lock makes the
+    overlap check hold until commit, the session's lock makes the place count hold.
+    """
+    member = lock_member(member.id)
     session = lock_session(session.id)
     if session.kind != SessionKind.OPEN:
         raise SessionError("Seats at this session are assigned: there is nothing to sign up to.")
@@ -117,8 +122,19 @@ def join_session(session: SocialSession, member: Member) -> SessionSignup:
 
 
 def leave_session(signup: SessionSignup) -> SessionSignup | None:
-    """Leave a session; a freed place goes to the first waiting. Returns who was promoted."""
+    """Leave a session; a freed place goes to the first waiting. Returns who was promoted.
+
+    The signup is read again under the session's lock: if a parallel request (a double
+    click) already removed it, nothing more happens, so one place never promotes two people.
+    """
     session = lock_session(signup.session_id)
+    signup = db.session.scalar(
+        select(SessionSignup)
+        .where(SessionSignup.id == signup.id)
+        .execution_options(populate_existing=True)
+    )
+    if signup is None:
+        return None
     had_place = signup.status == SignupStatus.SIGNED_UP
     db.session.delete(signup)
     db.session.flush()
