@@ -31,6 +31,12 @@ class Config:
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     PROXY_COUNT = 0
 
+    # Request limits: the largest body, the form fields held in memory, the number of parts.
+    # No form of Convene's comes near them; a larger request gets the 413 page unread.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1_000
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -54,8 +60,14 @@ class Config:
     # memory:// counts per process; several workers need a shared store (redis://...).
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Set apart this installation's counts in a store that others share.
+    RATELIMIT_KEY_PREFIX = "convene"
     # Failed sign-ins per email address and client address.
     SIGN_IN_RATE_LIMIT = "5 per minute"
+    # Failed sign-ins per client address, whatever the email (one password tried on many).
+    SIGN_IN_ADDRESS_RATE_LIMIT = "20 per 10 minutes"
+    # Failed sign-ins per email address, whatever the client address (many guesses spread out).
+    SIGN_IN_EMAIL_RATE_LIMIT = "10 per 10 minutes"
 
     INVITATION_HOURS = 7 * 24
     RESET_HOURS = 2
@@ -67,12 +79,15 @@ class Config:
 class DevelopmentConfig(Config):
     """`make run`: SQLite in instance/, mail written to instance/mail, never sent."""
 
+    CONVENE_ENV = "development"
+
     MAIL_TRANSPORT = "folder"
 
 
 class TestingConfig(Config):
     """The test suite; it reads nothing from the environment (the fixtures set the rest)."""
 
+    CONVENE_ENV = "testing"
     TESTING = True
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
@@ -84,6 +99,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    CONVENE_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -124,7 +140,10 @@ ENVIRONMENT = {
     "MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
     "MAIL_TIMEOUT": ("MAIL_TIMEOUT", float),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "RATELIMIT_KEY_PREFIX": ("RATELIMIT_KEY_PREFIX", str),
     "SIGN_IN_RATE_LIMIT": ("SIGN_IN_RATE_LIMIT", str),
+    "SIGN_IN_ADDRESS_RATE_LIMIT": ("SIGN_IN_ADDRESS_RATE_LIMIT", str),
+    "SIGN_IN_EMAIL_RATE_LIMIT": ("SIGN_IN_EMAIL_RATE_LIMIT", str),
     "INVITATION_HOURS": ("INVITATION_HOURS", int),
     "RESET_HOURS": ("RESET_HOURS", int),
 }

@@ -17,11 +17,23 @@ def zone_names() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name, or a ZoneError with a message fit for a form."""
+    """The ZoneInfo for an IANA name, or a ZoneError with a message fit for a form.
+
+    The name is looked up in the zone list before any file is opened, so a path-like or
+    huge value is an unknown zone, never an OSError.
+    """
+    if not isinstance(name, str) or name not in _known_zones():
+        shown = name if isinstance(name, str) and len(name) <= 64 else "That"
+        raise ZoneError(f"“{shown}” is not an IANA time zone, such as America/Chicago.")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
         raise ZoneError(f"“{name}” is not an IANA time zone, such as America/Chicago.") from exc
 
 

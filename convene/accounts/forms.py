@@ -1,5 +1,4 @@
 from email_validator import EmailNotValidError, validate_email
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -22,7 +21,8 @@ from wtforms.validators import (
 
 from convene.accounts.models import OrganisationKind, Role
 from convene.accounts.passwords import MIN_LENGTH
-from convene.zones import is_zone, zone_names
+from convene.forms import Form
+from convene.zones import ZoneError, zone, zone_names
 
 US_STATES = [
     "AL",
@@ -106,18 +106,21 @@ def zone_choices(blank: str | None = None) -> list[tuple[str, str]]:
 
 
 def validate_zone(form, field) -> None:
-    if field.data and not is_zone(field.data):
-        raise ValidationError(f"“{field.data}” is not an IANA time zone, such as America/Chicago.")
+    if field.data:
+        try:
+            zone(field.data)
+        except ZoneError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), EmailAddress()])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "New password",
         validators=[
@@ -132,12 +135,12 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField("Set password")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), EmailAddress()])
     submit = SubmitField("Email me a link")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     title = StringField("Job title", validators=[Optional(), Length(max=120)])
     zone = SelectField(
@@ -154,7 +157,7 @@ class ProfileForm(FlaskForm):
         self.zone.choices = zone_choices("Same as my organisation")
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     kind = SelectField("Kind", choices=[(k.value, k.value.title()) for k in OrganisationKind])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     slug = StringField(
@@ -195,7 +198,7 @@ class OrganisationForm(FlaskForm):
         return valid
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), EmailAddress()])
     title = StringField("Job title", validators=[Optional(), Length(max=120)])
@@ -203,7 +206,7 @@ class InviteForm(FlaskForm):
     submit = SubmitField("Send invitation")
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     title = StringField("Job title", validators=[Optional(), Length(max=120)])
     role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
@@ -211,7 +214,7 @@ class MemberForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a button whose POST carries only the CSRF token."""
 
     submit = SubmitField("Confirm")

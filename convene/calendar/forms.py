@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from convene.calendar.models import Reminder
+from convene.forms import Form
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     calls = RadioField(
         "Which calls",
         choices=[
@@ -22,5 +22,5 @@ class PreferencesForm(FlaskForm):
     submit = SubmitField("Save preferences")
 
 
-class RegenerateForm(FlaskForm):
+class RegenerateForm(Form):
     submit = SubmitField("Revoke this link and make a new one")

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
@@ -15,16 +14,20 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from convene.accounts.forms import validate_zone, zone_choices
 from convene.convenings.models import RsvpAnswer
+from convene.forms import DateRange, Form, years_from_today
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 ROTATION_PLACES = 8
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     first_date = DateField(
         "First date",
-        validators=[DataRequired(message="Give the first date, as YYYY-MM-DD.")],
+        validators=[
+            DataRequired(message="Give the first date, as YYYY-MM-DD."),
+            DateRange(latest=years_from_today(5)),
+        ],
         description="If it is not on the weekday below, the series starts on the next one.",
     )
     weekday = SelectField("Weekday", coerce=int, choices=list(enumerate(WEEKDAYS)))
@@ -83,8 +86,14 @@ class SeriesForm(FlaskForm):
             raise ValidationError("Choose at least one host partner.")
 
 
-class MoveForm(FlaskForm):
-    day = DateField("New date", validators=[DataRequired(message="Give a date, as YYYY-MM-DD.")])
+class MoveForm(Form):
+    day = DateField(
+        "New date",
+        validators=[
+            DataRequired(message="Give a date, as YYYY-MM-DD."),
+            DateRange(latest=years_from_today(5)),
+        ],
+    )
     wall_time = TimeField(
         "New start time", validators=[DataRequired(message="Give a time, as HH:MM.")]
     )
@@ -99,7 +108,7 @@ class MoveForm(FlaskForm):
         self.zone.choices = zone_choices()
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         "Reason",
         validators=[DataRequired(message="Give a reason."), Length(max=300)],
@@ -108,7 +117,7 @@ class CancelForm(FlaskForm):
     submit = SubmitField("Cancel the call")
 
 
-class AgendaForm(FlaskForm):
+class AgendaForm(Form):
     title = StringField("Topic", validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(
         "Agenda",
@@ -118,7 +127,7 @@ class AgendaForm(FlaskForm):
     submit = SubmitField("Save agenda")
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     notes = TextAreaField(
         "Notes", validators=[Optional(), Length(max=50_000)], description="Markdown. No HTML."
     )
@@ -138,11 +147,11 @@ class RecordForm(FlaskForm):
     submit = SubmitField("Save the record")
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     answer = SelectField("Your answer", choices=[(a.value, a.value.title()) for a in RsvpAnswer])
 
 
-class SwapForm(FlaskForm):
+class SwapForm(Form):
     other_call_id = SelectField(
         "Swap for this call", coerce=int, choices=[], validators=[DataRequired()]
     )
@@ -152,12 +161,12 @@ class SwapForm(FlaskForm):
     submit = SubmitField("Ask for the swap")
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     organisation_id = SelectField("New host partner", coerce=int, choices=[])
     submit = SubmitField("Reassign")
 
 
-class ArchiveSearchForm(FlaskForm):
+class ArchiveSearchForm(Form):
     class Meta:
         csrf = False
 

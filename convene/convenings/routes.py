@@ -48,6 +48,7 @@ from convene.convenings.series_editing import (
     save_series,
 )
 from convene.extensions import db
+from convene.inputs import clamp_page
 from convene.types import utcnow
 from convene.zones import ZoneError, localize, to_utc
 
@@ -108,7 +109,12 @@ def upcoming():
 def archive():
     form = ArchiveSearchForm(request.args)
     search = form.q.data if form.validate() else ""
-    page = db.paginate(listings.archive_query(search), per_page=ARCHIVE_PAGE_SIZE, max_per_page=100)
+    page = db.paginate(
+        listings.archive_query(search),
+        page=clamp_page(request.args.get("page", type=int)),
+        per_page=ARCHIVE_PAGE_SIZE,
+        max_per_page=100,
+    )
     ids = [c.id for c in page.items]
     return render_template(
         "convenings/archive.html",

@@ -10,6 +10,7 @@ from convene.convenings import rotation
 from convene.convenings.errors import CallError
 from convene.convenings.models import Series, SeriesHost, SeriesSkip
 from convene.extensions import db
+from convene.forms import EARLIEST_DATE, LATEST_DATE
 from convene.types import utcnow
 
 
@@ -45,6 +46,8 @@ def parse_skips(text: str | None) -> list[tuple[date, str | None]]:
             raise CallError(
                 f"Line {number} of the skipped dates does not start with a date written YYYY-MM-DD."
             ) from exc
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise CallError(f"Line {number} of the skipped dates is not a date this century.")
         skips[day] = reason.strip()[:200] or None
     return sorted(skips.items())
 

@@ -1,4 +1,5 @@
-from flask_wtf import FlaskForm
+from datetime import date
+
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,7 +14,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from convene.accounts.forms import validate_zone, zone_choices
+from convene.forms import DateRange, Form, years_from_today
 from convene.summit.models import AgendaKind, SessionKind
+
+# The network began in 2015; its summits fall after that.
+SUMMITS_SINCE = date(2015, 1, 1)
 
 
 def _after(first: str, message: str):
@@ -25,7 +30,7 @@ def _after(first: str, message: str):
     return check
 
 
-class SummitForm(FlaskForm):
+class SummitForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=160)])
     slug = StringField(
         "Short name in links",
@@ -35,8 +40,12 @@ class SummitForm(FlaskForm):
             Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Lowercase letters, digits and dashes."),
         ],
     )
-    starts_on = DateField("First day", validators=[DataRequired()])
-    ends_on = DateField("Last day", validators=[DataRequired()])
+    starts_on = DateField(
+        "First day", validators=[DataRequired(), DateRange(SUMMITS_SINCE, years_from_today(10))]
+    )
+    ends_on = DateField(
+        "Last day", validators=[DataRequired(), DateRange(SUMMITS_SINCE, years_from_today(10))]
+    )
     venue = StringField("Venue", validators=[DataRequired(), Length(max=200)])
     address = StringField("Address", validators=[DataRequired(), Length(max=300)])
     zone = SelectField(
@@ -75,9 +84,11 @@ class SummitForm(FlaskForm):
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
             raise ValidationError("The last day cannot be before the first.")
+        if self.starts_on.data and field.data and (field.data - self.starts_on.data).days >= 14:
+            raise ValidationError("A summit lasts at most two weeks.")
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     member_id = SelectField("Who is coming", coerce=int, choices=[])
     dietary_needs = StringField("Dietary needs", validators=[Optional(), Length(max=500)])
     accessibility_needs = StringField(
@@ -92,12 +103,12 @@ class RegistrationForm(FlaskForm):
             raise ValidationError("The departure date is before the arrival date.")
 
 
-class SubstituteForm(FlaskForm):
+class SubstituteForm(Form):
     member_id = SelectField("Give the place to", coerce=int, choices=[])
     submit = SubmitField("Substitute")
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(Form):
     kind = SelectField(
         "Kind", choices=[(k.value, k.value.replace("_", " ").title()) for k in AgendaKind]
     )
@@ -117,7 +128,7 @@ class AgendaItemForm(FlaskForm):
     submit = SubmitField("Save agenda item")
 
 
-class SocialSessionForm(FlaskForm):
+class SocialSessionForm(Form):
     kind = SelectField(
         "Kind",
         choices=[
@@ -152,7 +163,7 @@ class SocialSessionForm(FlaskForm):
                 raise ValidationError("An open session needs " + ", ".join(missing) + ".")
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     label = StringField(
         "Label", validators=[DataRequired(), Length(max=120)], description="For example “Night 1”."
     )
@@ -167,7 +178,7 @@ class SlotForm(FlaskForm):
     submit = SubmitField("Add slot")
 
 
-class RunAssignmentForm(FlaskForm):
+class RunAssignmentForm(Form):
     seed = IntegerField(
         "Seed",
         default=0,
@@ -177,20 +188,20 @@ class RunAssignmentForm(FlaskForm):
     submit = SubmitField("Run the assignment")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     member_id = SelectField("Person", coerce=int, choices=[])
     table_id = SelectField("To table", coerce=int, choices=[])
     submit = SubmitField("Move")
 
 
-class MustNotForm(FlaskForm):
+class MustNotForm(Form):
     member_a_id = SelectField("Person", coerce=int, choices=[])
     member_b_id = SelectField("Keep apart from", coerce=int, choices=[])
     reason = StringField("Reason (only admins see it)", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Keep apart")
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(Form):
     member_id = SelectField("Person", coerce=int, choices=[])
     slot_id = SelectField("Absent from", coerce=int, choices=[])
     submit = SubmitField("Mark absent")

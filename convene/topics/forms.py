@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange
 from wtforms.widgets import TextArea
 
+from convene.forms import Form
 from convene.topics.models import TITLE_MAX
 from convene.topics.proposals import DESCRIPTION_MAX, REASON_MAX
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     title = StringField(
         "Title",
         validators=[DataRequired("Give the topic a title."), Length(min=3, max=TITLE_MAX)],
@@ -28,13 +28,13 @@ class TopicForm(FlaskForm):
     submit = SubmitField("Propose topic")
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     # The state the member asks for: a repeated request never flips the vote back.
     support = HiddenField(validators=[AnyOf(["yes", "no"])])
     next = HiddenField()
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = StringField(
         "Reason for declining",
         validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)],
@@ -42,16 +42,16 @@ class DeclineForm(FlaskForm):
     submit = SubmitField("Decline topic")
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     into = SelectField("Merge into", coerce=int, validators=[DataRequired()])
     submit = SubmitField("Merge")
 
 
-class ChooseTopicForm(FlaskForm):
+class ChooseTopicForm(Form):
     topic_id = IntegerField(validators=[DataRequired()])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     vote_budget = IntegerField(
         "Open votes per member",
         validators=[DataRequired(), NumberRange(min=1, max=50)],

@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 import pytest
 from flask import url_for
 from sqlalchemy import func, select, text
+from werkzeug.routing import IntegerConverter
 
 from convene import create_app
 from convene.extensions import db
@@ -57,7 +58,7 @@ def _dummy_values(rule) -> dict:
     values = {}
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        if kind == "IntegerConverter":
+        if isinstance(converter, IntegerConverter):
             values[name] = 1
         elif kind == "AnyConverter":
             values[name] = sorted(converter.items)[0]
