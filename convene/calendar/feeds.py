@@ -5,18 +5,25 @@ icalendar serialised separately and that are cached by value: the calendar's own
 properties (per feed header), one VTIMEZONE per zone, and one VEVENT per FeedEvent. An
 unchanged event is never serialised twice in a process; `build_calendar` builds the same
 bytes in one piece, and the tests hold the two to byte equality.
+
+Neither can raise on an event: one that still cannot be written is left out and logged, so
+one bad row never takes a feed, a download or an invitation down with it.
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Conference, Event, vDuration
+from icalendar import Alarm, Calendar, Conference, Event, vDuration, vText
 
 from convene.calendar.events import FeedEvent
-from convene.calendar.vtimezones import vtimezone
+from convene.calendar.normalise import multi_line, single_line, uri
+from convene.calendar.vtimezones import describes, has_clear_wall_time, vtimezone
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Convene//Calendar feeds 1.0//EN"
 END = b"END:VCALENDAR\r\n"
@@ -24,20 +31,58 @@ END = b"END:VCALENDAR\r\n"
 
 @dataclass(frozen=True)
 class FeedHeader:
-    """What a calendar client shows for the subscription, and how often it should poll."""
+    """What a calendar client shows for the subscription, and how often it should poll.
 
-    name: str
+    A file of one event (a download, an invitation) has no name: Outlook opens a named
+    file as a new calendar instead of adding the event to the user's own.
+    """
+
+    name: str | None
     uid: str
     description: str | None = None
     method: str | None = None  # None for feeds; "REQUEST"/"CANCEL" for invitations
     refresh: timedelta = timedelta(hours=1)
 
 
+@lru_cache(maxsize=256)
+def _has_vtimezone(zone_name: str) -> bool:
+    try:
+        vtimezone(zone_name)
+    except Exception:
+        log.exception(
+            "calendar: no VTIMEZONE for zone %r; its events are written in UTC", zone_name
+        )
+        return False
+    return True
+
+
+def event_zone(event: FeedEvent) -> str | None:
+    """The TZID a timed event is written with, or None to write it in UTC.
+
+    UTC when the zone is unknown, when an instant lies outside the years its VTIMEZONE
+    describes, or when a wall time is ambiguous or skipped (the repeated hour in autumn):
+    "01:30" with a TZID cannot say which 01:30 it is, and parsers choose differently.
+    """
+    if event.is_all_day or not event.zone or event.zone == "UTC":
+        return None
+    if not _has_vtimezone(event.zone):
+        return None
+    zone = ZoneInfo(event.zone)
+    for instant in (event.starts_at, event.ends_at):
+        if not describes(instant) or not has_clear_wall_time(instant, zone):
+            return None
+    return event.zone
+
+
 def _start_end(event: FeedEvent):
     if event.is_all_day:
-        # DTEND of an all-day event is exclusive: the day after it ends.
-        return event.start_date, event.end_date + timedelta(days=1)
-    zone = ZoneInfo(event.zone) if event.zone and event.zone != "UTC" else UTC
+        # DTEND of an all-day event is exclusive: the day after it ends (date.max at most).
+        end = event.end_date + timedelta(days=1) if event.end_date < date.max else date.max
+        if end <= event.start_date:
+            raise ValueError(f"{event.uid} starts on the last day a calendar can hold")
+        return event.start_date, end
+    zone_name = event_zone(event)
+    zone = ZoneInfo(zone_name) if zone_name else UTC
     return event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
 
 
@@ -45,30 +90,33 @@ def event_component(event: FeedEvent, stamp: datetime | None = None) -> Event:
     """The VEVENT for one event. DTSTAMP is its last change unless `stamp` is given
     (invitations stamp the moment they are sent)."""
     start, end = _start_end(event)
+    title = single_line(event.title)
+    conference_url = uri(event.conference_url)
     component = Event.new(
         uid=event.uid,
         sequence=event.sequence,
-        summary=event.title,
-        description=event.description or None,
-        location=event.location or None,
-        url=event.url,
+        summary=title,
+        description=multi_line(event.description) or None,
+        location=single_line(event.location) or None,
+        url=uri(event.url),
         start=start,
         end=end,
         stamp=(stamp or event.last_modified).astimezone(UTC),
         last_modified=event.last_modified.astimezone(UTC),
         status="CANCELLED" if event.is_cancelled else "CONFIRMED",
         conferences=(
-            [Conference(event.conference_url, feature=["VIDEO"], label="Join the video call")]
-            if event.conference_url
+            [Conference(conference_url, feature=["VIDEO"], label="Join the video call")]
+            if conference_url
             else None
         ),
     )
-    if event.categories:
-        component.add("categories", list(event.categories))
+    categories = [c for c in map(single_line, event.categories) if c]
+    if categories:
+        component.add("categories", categories)
     if event.alarm_minutes is not None and not event.is_cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", event.title)
+        alarm.add("description", title)
         alarm.add("trigger", timedelta(minutes=-event.alarm_minutes))
         component.add_component(alarm)
     return component
@@ -79,6 +127,14 @@ def event_bytes(event: FeedEvent) -> bytes:
     return event_component(event).to_ical()
 
 
+def _event_part(event: FeedEvent) -> bytes | None:
+    try:
+        return event_bytes(event)
+    except Exception:
+        log.exception("calendar: event %s left out: it cannot be written", event.uid)
+        return None
+
+
 @lru_cache(maxsize=256)
 def timezone_bytes(zone: str) -> bytes:
     return vtimezone(zone).to_ical()
@@ -86,13 +142,20 @@ def timezone_bytes(zone: str) -> bytes:
 
 def calendar_shell(header: FeedHeader) -> Calendar:
     calendar = Calendar.new(
-        name=header.name,
         uid=header.uid,
         prodid=PRODID,
-        description=header.description,
         method=header.method,
         refresh_interval=header.refresh if header.method is None else None,
     )
+    # icalendar writes NAME, X-WR-CALNAME and X-WR-CALDESC as given unless they are vText.
+    name = single_line(header.name)
+    if name:
+        calendar.add("NAME", vText(name))
+        calendar.add("X-WR-CALNAME", vText(name))
+    description = multi_line(header.description)
+    if description:
+        calendar.add("DESCRIPTION", vText(description))
+        calendar.add("X-WR-CALDESC", vText(description))
     if header.method is None:
         # RFC 7986 requires the VALUE parameter on REFRESH-INTERVAL.
         calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
@@ -109,8 +172,8 @@ def _shell_bytes(header: FeedHeader) -> bytes:
 
 
 def zones_of(events) -> list[str]:
-    """Every zone a timed event is expressed in (UTC needs no VTIMEZONE)."""
-    return sorted({e.zone for e in events if not e.is_all_day and e.zone and e.zone != "UTC"})
+    """Every zone an event is written in (UTC needs no VTIMEZONE)."""
+    return sorted({zone for e in events if (zone := event_zone(e)) is not None})
 
 
 def ordered(events) -> list[FeedEvent]:
@@ -123,23 +186,38 @@ def ordered(events) -> list[FeedEvent]:
 
 def render(header: FeedHeader, events) -> bytes:
     """The whole feed from cached parts (see `build_calendar` for the same in one piece)."""
-    events = ordered(events)
+    written = [(e, part) for e in ordered(events) if (part := _event_part(e)) is not None]
     parts = [_shell_bytes(header)]
-    parts.extend(timezone_bytes(z) for z in zones_of(events))
-    parts.extend(event_bytes(e) for e in events)
+    parts.extend(timezone_bytes(z) for z in zones_of(e for e, _part in written))
+    parts.extend(part for _e, part in written)
     parts.append(END)
     return b"".join(parts)
 
 
 def build_calendar(header: FeedHeader, events, stamp: datetime | None = None) -> Calendar:
     """The feed as one icalendar object, built from scratch (no caches)."""
-    events = ordered(events)
+    written = []
+    for event in ordered(events):
+        try:
+            component = event_component(event, stamp=stamp)
+            component.to_ical()
+        except Exception:
+            log.exception("calendar: event %s left out: it cannot be written", event.uid)
+            continue
+        written.append((event, component))
     calendar = calendar_shell(header)
-    for zone in zones_of(events):
+    for zone in zones_of(e for e, _component in written):
         calendar.add_component(vtimezone(zone))
-    for event in events:
-        calendar.add_component(event_component(event, stamp=stamp))
+    for _event, component in written:
+        calendar.add_component(component)
     return calendar
+
+
+def event_file(event: FeedEvent | None, uid: str, method: str = "PUBLISH", stamp=None) -> Calendar:
+    """A file of one event (a download or an invitation): no calendar name, and without the
+    event (logged) when it cannot be written."""
+    header = FeedHeader(name=None, uid=uid, method=method)
+    return build_calendar(header, [event] if event is not None else [], stamp=stamp)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """'Add to Google Calendar / Outlook' links for one event: no file to download."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from urllib.parse import urlencode
 
 from convene.calendar.events import FeedEvent
@@ -14,9 +14,14 @@ def _details(event: FeedEvent) -> str:
     return text if len(text) <= MAX_DETAILS else text[: MAX_DETAILS - 1] + "…"
 
 
+def _day_after_end(event: FeedEvent) -> date:
+    """The exclusive end of an all-day event (the last day a date can be, at most)."""
+    return event.end_date + timedelta(days=1) if event.end_date < date.max else date.max
+
+
 def google_calendar_url(event: FeedEvent) -> str:
     if event.is_all_day:
-        end = event.end_date + timedelta(days=1)
+        end = _day_after_end(event)
         dates = f"{event.start_date:%Y%m%d}/{end:%Y%m%d}"
     else:
         start, end = (t.astimezone(UTC) for t in (event.starts_at, event.ends_at))
@@ -38,7 +43,7 @@ def outlook_calendar_url(event: FeedEvent, office365: bool = False) -> str:
     host = "outlook.office.com" if office365 else "outlook.live.com"
     if event.is_all_day:
         start = event.start_date.isoformat()
-        end = (event.end_date + timedelta(days=1)).isoformat()
+        end = _day_after_end(event).isoformat()
     else:
         start, end = (
             f"{t.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" for t in (event.starts_at, event.ends_at)

@@ -3,7 +3,8 @@ from flask_login import current_user
 
 from convene.accounts.models import Role
 from convene.accounts.permissions import role_required
-from convene.calendar.feeds import FeedHeader, build_calendar
+from convene.calendar.events import FeedEvent
+from convene.calendar.feeds import event_file
 from convene.calendar.forms import PreferencesForm, RegenerateForm
 from convene.calendar.invitations import call_event
 from convene.calendar.models import Reminder
@@ -15,6 +16,7 @@ from convene.calendar.publishing import (
     public_feed,
     summit_feed,
 )
+from convene.calendar.sources import one, uid_domain
 from convene.calendar.subscriptions import regenerate_token, set_preferences, subscription_for
 from convene.convenings.permissions import can_see_join_details
 from convene.extensions import db
@@ -46,14 +48,19 @@ def summit(summit_id: int):
     return feed_response(("summit", summit_id), lambda: summit_feed(summit_id))
 
 
+def _download(event: FeedEvent | None, filename: str):
+    """One event as a file; without the event (logged) if it cannot be written."""
+    uid = f"download-{event.uid}" if event else f"download-{filename}@{uid_domain()}"
+    return download_response(event_file(event, uid=uid).to_ical(), filename)
+
+
 @bp.get("/calls/<int:call_id>.ics")
 def call_download(call_id: int):
     """One call as a file to open or import (join details for signed-in members)."""
     event = call_event(call_id, with_join_details=can_see_join_details(current_user))
     if event is None:
         abort(404)
-    header = FeedHeader(name=event.summary, uid=f"download-{event.uid}", method="PUBLISH")
-    return download_response(build_calendar(header, [event]).to_ical(), f"call-{call_id}.ics")
+    return _download(event, f"call-{call_id}.ics")
 
 
 @bp.get("/agenda/<int:item_id>.ics")
@@ -65,10 +72,8 @@ def agenda_item_download(item_id: int):
     item = db.session.get(AgendaItem, item_id)
     if item is None or not (item.is_public or current_user.is_authenticated):
         abort(404)
-    event = agenda_item_event(item, item.summit)
-    header = FeedHeader(name=event.summary, uid=f"download-{event.uid}", method="PUBLISH")
-    filename = f"agenda-item-{item_id}.ics"
-    return download_response(build_calendar(header, [event]).to_ical(), filename)
+    event = one("agenda item", item, lambda i: agenda_item_event(i, i.summit))
+    return _download(event, f"agenda-item-{item_id}.ics")
 
 
 @bp.get("/summits/<int:summit_id>/days.ics")
@@ -80,10 +85,7 @@ def summit_days_download(summit_id: int):
     summit = db.session.get(Summit, summit_id)
     if summit is None:
         abort(404)
-    event = summit_event(summit)
-    header = FeedHeader(name=event.summary, uid=f"download-{event.uid}", method="PUBLISH")
-    filename = f"summit-{summit_id}.ics"
-    return download_response(build_calendar(header, [event]).to_ical(), filename)
+    return _download(one("summit", summit, summit_event), f"summit-{summit_id}.ics")
 
 
 @bp.app_template_global()
@@ -94,17 +96,18 @@ def webcal_url(endpoint: str, **values) -> str:
 
 @bp.app_template_global()
 def agenda_item_calendar_event(item):
-    """For agenda pages: the item as feeds show it (no query: its summit is loaded)."""
+    """For agenda pages: the item as feeds show it (no query: its summit is loaded), or
+    None if it cannot be shown as an event."""
     from convene.calendar.summit_events import agenda_item_event
 
-    return agenda_item_event(item, item.summit)
+    return one("agenda item", item, lambda i: agenda_item_event(i, i.summit))
 
 
 @bp.app_template_global()
 def summit_calendar_event(summit):
     from convene.calendar.summit_events import summit_event
 
-    return summit_event(summit)
+    return one("summit", summit, summit_event)
 
 
 # --- the member's Subscribe page -----------------------------------------------------------

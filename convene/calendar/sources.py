@@ -4,10 +4,12 @@ SQL queries whatever the number of events.
 A source takes a FeedScope (which feed is being built, for whom) and returns FeedEvents.
 To add one, write `def my_events(scope: FeedScope) -> list[FeedEvent]` (returning [] for
 scopes it has nothing for) and append it to SOURCES. The summit's source lives in
-summit_events.py.
+summit_events.py. Sources make their events through `built`, so that a row no event can
+be made of is left out (and logged) instead of failing the whole feed.
 """
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,6 +25,8 @@ from convene.extensions import db
 from convene.text import markdown_to_text
 from convene.types import utcnow
 from convene.urls import external_url
+
+log = logging.getLogger(__name__)
 
 # Past events stay in feeds this long; a cancelled call stays at least CANCELLED_DAYS
 # after its cancellation, whenever it was due.
@@ -60,6 +64,26 @@ def uid_domain() -> str:
     """The right-hand side of every UID ("call-12@convene"). Not the base URL, which may
     change: a UID must never change, or calendars duplicate every event."""
     return current_app.config.get("CALENDAR_UID_DOMAIN", "convene")
+
+
+def built(source: str, rows: Iterable, make: Callable) -> list[FeedEvent]:
+    """`make(row)` for each row, leaving out (and logging) the rows it fails on."""
+    events = []
+    for row in rows:
+        try:
+            events.append(make(row))
+        except Exception:
+            row_id = getattr(row, "id", None)
+            if row_id is None and isinstance(row, tuple) and row:
+                row_id = getattr(row[0], "id", None)
+            log.exception("calendar: %s %s left out of a feed", source, row_id)
+    return events
+
+
+def one(source: str, row, make: Callable) -> FeedEvent | None:
+    """`make(row)`, or None (logged) if no event can be made of the row."""
+    events = built(source, [row], make)
+    return events[0] if events else None
 
 
 def link_pattern(endpoint: str, key: str, fallback: str) -> str:
@@ -181,7 +205,8 @@ def call_events(scope: FeedScope) -> list[FeedEvent]:
     links = link_pattern("convenings.call", "call_id", "/calls/{}")
     domain = uid_domain()
     join, alarm = scope.with_join_details, scope.reminder_minutes
-    return [_call_event(row, links, domain, join, alarm) for row in db.session.execute(query)]
+    rows = db.session.execute(query)
+    return built("call", rows, lambda row: _call_event(row, links, domain, join, alarm))
 
 
 # --- the registry --------------------------------------------------------------------------

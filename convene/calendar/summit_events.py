@@ -11,7 +11,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from convene.calendar.events import FeedEvent
-from convene.calendar.sources import CANCELLED_DAYS, FeedKind, FeedScope, link_pattern, uid_domain
+from convene.calendar.sources import (
+    CANCELLED_DAYS,
+    FeedKind,
+    FeedScope,
+    built,
+    link_pattern,
+    uid_domain,
+)
 from convene.extensions import db
 from convene.summit.models import (
     AgendaItem,
@@ -188,7 +195,7 @@ def _public_items(summits: dict[int, Summit]) -> list[FeedEvent]:
             AgendaItem.summit_id.in_(summits), AgendaItem.is_public.is_(True)
         )
     )
-    return [agenda_item_event(item, summits[item.summit_id]) for item in items]
+    return built("agenda item", items, lambda i: agenda_item_event(i, summits[i.summit_id]))
 
 
 def _summit_sessions(summits: dict[int, Summit]) -> list[FeedEvent]:
@@ -201,7 +208,9 @@ def _summit_sessions(summits: dict[int, Summit]) -> list[FeedEvent]:
             SocialSession.summit_id.in_(summits), SocialSession.kind == SessionKind.OPEN
         )
     )
-    events += [social_session_event(s, summits[s.summit_id]) for s in sessions]
+    events += built(
+        "social session", sessions, lambda s: social_session_event(s, summits[s.summit_id])
+    )
     slots = db.session.execute(
         sa.select(SessionSlot, SocialSession)
         .join(SocialSession, SocialSession.id == SessionSlot.session_id)
@@ -211,7 +220,9 @@ def _summit_sessions(summits: dict[int, Summit]) -> list[FeedEvent]:
             SocialSession.is_published.is_(True),
         )
     )
-    events += [slot_event(slot, s, summits[s.summit_id]) for slot, s in slots]
+    events += built(
+        "session slot", slots, lambda row: slot_event(row[0], row[1], summits[row[1].summit_id])
+    )
     return events
 
 
@@ -230,7 +241,9 @@ def _member_events(scope: FeedScope, summits: dict[int, Summit]) -> list[FeedEve
             ),
         )
     ).all()
-    events = [registration_event(r, summits[r.summit_id], alarm) for r in registrations]
+    events = built(
+        "registration", registrations, lambda r: registration_event(r, summits[r.summit_id], alarm)
+    )
     attending = {r.summit_id for r in registrations if r.status == RegistrationStatus.CONFIRMED}
     if not attending:
         return events
@@ -241,19 +254,24 @@ def _member_events(scope: FeedScope, summits: dict[int, Summit]) -> list[FeedEve
             sa.or_(AgendaItem.kind == AgendaKind.PLENARY, AgendaItem.id.in_(picked)),
         )
     )
-    events += [agenda_item_event(i, summits[i.summit_id], alarm) for i in items]
+    events += built(
+        "agenda item", items, lambda i: agenda_item_event(i, summits[i.summit_id], alarm)
+    )
     signups = db.session.execute(
         sa.select(SessionSignup, SocialSession)
         .join(SocialSession, SocialSession.id == SessionSignup.session_id)
         .where(SessionSignup.member_id == member_id, SocialSession.summit_id.in_(attending))
     )
-    events += [
-        social_session_event(
-            s, summits[s.summit_id], alarm, waitlisted=signup.status == SignupStatus.WAITLISTED
-        )
-        for signup, s in signups
-        if s.starts_at is not None and s.ends_at is not None
-    ]
+    events += built(
+        "social session",
+        [(s, signup) for signup, s in signups if s.starts_at is not None and s.ends_at is not None],
+        lambda row: social_session_event(
+            row[0],
+            summits[row[0].summit_id],
+            alarm,
+            waitlisted=row[1].status == SignupStatus.WAITLISTED,
+        ),
+    )
     seats = db.session.execute(
         sa.select(SeatAssignment, SessionTable, SessionSlot, SocialSession)
         .join(SessionTable, SessionTable.id == SeatAssignment.table_id)
@@ -265,10 +283,13 @@ def _member_events(scope: FeedScope, summits: dict[int, Summit]) -> list[FeedEve
             SocialSession.is_published.is_(True),
         )
     )
-    events += [
-        slot_event(slot, s, summits[s.summit_id], table=table, seat=seat, alarm=alarm)
-        for seat, table, slot, s in seats
-    ]
+    events += built(
+        "session slot",
+        [(slot, s, table, seat) for seat, table, slot, s in seats],
+        lambda row: slot_event(
+            row[0], row[1], summits[row[1].summit_id], table=row[2], seat=row[3], alarm=alarm
+        ),
+    )
     return events
 
 
@@ -281,7 +302,7 @@ def summit_events(scope: FeedScope) -> list[FeedEvent]:
     summits = _summits(scope)
     if scope.kind == FeedKind.MEMBER:
         return _member_events(scope, summits)
-    events = [summit_event(s) for s in summits.values()]
+    events = built("summit", summits.values(), summit_event)
     events += _public_items(summits)
     if scope.kind == FeedKind.SUMMIT:
         events += _summit_sessions(summits)

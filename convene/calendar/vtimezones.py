@@ -123,3 +123,15 @@ def vtimezone(zone_name: str) -> Timezone:
     for _at, part in sorted(parts, key=lambda item: item[0]):
         component.add_component(part)
     return component
+
+
+def describes(instant: datetime) -> bool:
+    """Whether an instant lies in the years every VTIMEZONE here describes in full."""
+    return SPAN_FIRST.year < instant.year < SPAN_LAST.year
+
+
+def has_clear_wall_time(instant: datetime, zone: ZoneInfo) -> bool:
+    """False in the repeated hour (a fold): that wall time names two instants. A skipped
+    wall time (a gap) fails the same test, should one ever be given."""
+    local = instant.astimezone(zone)
+    return local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset()

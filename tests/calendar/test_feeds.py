@@ -8,6 +8,7 @@ from icalendar import Calendar
 
 from convene.calendar.events import FeedEvent
 from convene.calendar.feeds import FeedHeader, build_calendar, render, rendered
+from convene.calendar.normalise import single_line
 from convene.zones import to_utc
 from tests.calendar.conftest import icaljs, parse_all
 
@@ -118,7 +119,9 @@ def test_text_from_users_cannot_break_the_file():
     parsed = parse_all(data)
     assert len(parsed) == 1
     assert parsed[0]["uid"] == "call-1@convene"
-    assert parsed[0]["summary"] == HOSTILE
+    # A title is one line: its line breaks become spaces; a description keeps them.
+    assert parsed[0]["summary"] == single_line(HOSTILE)
+    assert "\n" not in parsed[0]["summary"]
     seen = icaljs(data)["events"][0]
     assert seen["description"] == HOSTILE
     assert seen["location"] == "Room 1; floor 2, \\ east"
