@@ -6,12 +6,14 @@ from convene.extensions import db
 from convene.summit import seating
 from convene.summit.models import (
     AgendaItem,
+    AgendaPick,
     Registration,
     RegistrationStatus,
     SessionSignup,
     SocialSession,
     Summit,
 )
+from convene.summit.sessions import leave_session
 
 
 def test_index_without_a_summit(client):
@@ -141,6 +143,7 @@ def test_admin_registrations_filters_counts_and_csv(
     assert csv.mimetype == "text/csv"
     body = csv.get_data(as_text=True)
     assert "Ada" in body and "'=1+1" in body  # formula defused
+    assert csv.data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     db.session.expunge_all()  # the requests share this session: start each count cold
     with count_queries() as few:
         client.get(f"/summit/{slug}/registrations")
@@ -150,6 +153,20 @@ def test_admin_registrations_filters_counts_and_csv(
     with count_queries() as many:
         client.get(f"/summit/{slug}/registrations")
     assert many.count == few.count, many.statements[-6:]
+
+
+def test_registrations_csv_defuses_every_cell_and_keeps_zoe(
+    client_for, make_summit, make_member, make_registration
+):
+    summit = make_summit()
+    make_registration(summit, make_member(name="Zoë", email="=zoe@example.org"))
+    make_registration(summit, make_member(name='=HYPERLINK("x")'), dietary_needs="@SUM(1)")
+    response = client_for(make_member("admin")).get(f"/summit/{summit.slug}/registrations.csv")
+    assert response.content_type == "text/csv; charset=utf-8"
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    body = response.data.decode("utf-8-sig")
+    assert "Zoë,'=zoe@example.org," in body
+    assert '\'=HYPERLINK(""x"")' in body and "'@SUM(1)" in body
 
 
 def test_members_cannot_see_admin_pages(client_for, client, make_summit, make_member):
@@ -253,6 +270,50 @@ def test_personal_agenda_in_both_zones_with_picks(
     client.post(f"/summit/{summit.slug}/agenda/{breakout.id}/pick")
     html = client.get(f"/summit/{summit.slug}/my-agenda").get_data(as_text=True)
     assert "Data breakout" in html
+
+
+def test_pick_and_unpick_say_what_they_want_so_repeating_them_changes_nothing(
+    client_for, make_summit, make_member, make_registration, make_agenda_item
+):
+    summit = make_summit()
+    member = make_member()
+    make_registration(summit, member)
+    breakout = make_agenda_item(summit, kind="breakout", title="Data breakout")
+    client = client_for(member)
+    url = f"/summit/{summit.slug}/agenda/{breakout.id}"
+
+    def picks() -> int:
+        return db.session.scalar(select(func.count(AgendaPick.id)))
+
+    page = client.get(f"/summit/{summit.slug}").get_data(as_text=True)
+    assert f'action="{url}/pick"' in page and f"{url}/unpick" not in page
+    for _ in range(2):  # a double click
+        assert client.post(f"{url}/pick").status_code == 302
+        assert picks() == 1
+    page = client.get(f"/summit/{summit.slug}").get_data(as_text=True)
+    assert f'action="{url}/unpick"' in page and "Remove from my agenda" in page
+    for _ in range(2):
+        assert client.post(f"{url}/unpick").status_code == 302
+        assert picks() == 0
+
+
+def test_leaving_a_session_twice_promotes_one_person(
+    client_for, make_summit, make_member, make_registration, make_session
+):
+    summit = make_summit()
+    holder, first, second = (make_member() for _ in range(3))
+    session = make_session(summit, capacity=1)
+    for m in (holder, first, second):
+        make_registration(summit, m)
+        client_for(m).post(f"/summit/{summit.slug}/sessions/{session.id}/join")
+    signup = db.session.scalar(select(SessionSignup).where(SessionSignup.member_id == holder.id))
+    assert leave_session(signup) is not None
+    db.session.commit()
+    assert leave_session(signup) is None  # a second request holding the same, stale signup
+    db.session.commit()
+    db.session.expire_all()
+    statuses = {s.member_id: s.status.value for s in db.session.scalars(select(SessionSignup))}
+    assert statuses == {first.id: "signed_up", second.id: "waitlisted"}
 
 
 def test_open_session_sign_up_waitlist_overlap_and_leave(
