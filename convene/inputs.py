@@ -44,21 +44,31 @@ def multi_line(value: str | None) -> str:
     return _LINE_BREAKS.sub("\n", clean(value or "")).strip("\n")
 
 
-def _cleaned(parameters, limit: int | None = None) -> ImmutableMultiDict:
+class Parameters(ImmutableMultiDict):
+    """Request parameters whose `get(..., type=int)` gives only ids a database can hold."""
+
+    def get(self, key, default=None, type=None):
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and not -ID_MAX - 1 <= value <= ID_MAX:
+            return default
+        return value
+
+
+def _cleaned(parameters, limit: int | None = None) -> Parameters:
     items = []
     for key, values in parameters.lists():
         for value in values:
             if isinstance(value, str):
                 value = clean(value[:limit] if limit else value)
             items.append((clean(key), value))
-    return ImmutableMultiDict(items)
+    return Parameters(items)
 
 
 class Request(FlaskRequest):
     """Flask's request with every query and form parameter cleaned."""
 
     @cached_property
-    def args(self) -> ImmutableMultiDict:
+    def args(self) -> Parameters:
         return _cleaned(super().args, QUERY_VALUE_MAX)
 
     def _load_form_data(self) -> None:
