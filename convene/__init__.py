@@ -59,6 +59,7 @@ def _install_fast_paths(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from convene import models  # noqa: F401  (every model, for Alembic and create_all)
+    from convene.accounts.sessions import configure_login
     from convene.calendar.freshness import watch_changes
     from convene.sqlite import enable_sqlite_foreign_keys
 
@@ -80,13 +81,7 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-
-    @login.user_loader
-    def load_member(member_id: str):
-        from convene.accounts.models import Member
-
-        member = db.session.get(Member, int(member_id))
-        return member if member is not None and member.active else None
+    configure_login(login)
 
 
 def _register_blueprints(app: Flask) -> None:

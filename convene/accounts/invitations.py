@@ -17,6 +17,7 @@ from convene.accounts.models import (
     normalise_email,
 )
 from convene.accounts.passwords import hash_password
+from convene.accounts.sessions import end_sessions
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
 from convene.types import utcnow
@@ -79,11 +80,18 @@ def invite_member(
     name: str,
     role: Role = Role.MEMBER,
     title: str | None = None,
-) -> Member:
+) -> Member | None:
+    """Invite a new member: the new member, or None when the address already has an account.
+
+    The inviter is answered the same either way (the caller must not tell them apart), so the
+    invitation form does not reveal who has an account; the account's owner is told instead.
+    """
     email = normalise_email(email)
-    if db.session.scalar(select(Member.id).where(Member.email == email)) is not None:
-        raise AccountError(f"{email} already has an account.", field="email")
     check_role_fits(role, organisation)
+    existing = db.session.scalar(select(Member).where(Member.email == email))
+    if existing is not None:
+        _tell_owner_of_invitation(invited_by, organisation, existing)
+        return None
     member = Member(
         email=email, name=name.strip(), organisation=organisation, role=role, title=title
     )
@@ -91,6 +99,21 @@ def invite_member(
     db.session.flush()
     send_invitation(invited_by, member)
     return member
+
+
+def _tell_owner_of_invitation(
+    invited_by: Member, organisation: Organisation, member: Member
+) -> None:
+    queue_email(
+        member.email,
+        f"{invited_by.name} tried to invite you to {current_app.config['PROGRAMME_NAME']}",
+        "accounts/invitation_existing_account",
+        member=member,
+        invited_by=invited_by,
+        organisation=organisation,
+        sign_in_link=external_url("accounts.sign_in"),
+        forgot_link=external_url("accounts.forgot_password"),
+    )
 
 
 def send_invitation(invited_by: Member, member: Member) -> None:
@@ -147,10 +170,16 @@ def check_role_fits(role: Role, organisation: Organisation, member: Member | Non
             )
 
 
+def set_password(member: Member, password: str) -> None:
+    """A new password ends every session the old one opened."""
+    member.password_hash = hash_password(password)
+    end_sessions(member)
+
+
 def accept_invitation(token: MemberToken, password: str) -> Member:
     if not use_token(token):
         raise AccountError("This invitation link has already been used.")
-    token.member.password_hash = hash_password(password)
+    set_password(token.member, password)
     _retire_tokens(token.member, TokenPurpose.INVITATION)
     return token.member
 
@@ -186,6 +215,6 @@ def request_password_reset(email: str) -> None:
 def reset_password(token: MemberToken, password: str) -> Member:
     if not use_token(token):
         raise AccountError("This reset link has already been used.")
-    token.member.password_hash = hash_password(password)
+    set_password(token.member, password)
     _retire_tokens(token.member, TokenPurpose.PASSWORD_RESET)
     return token.member

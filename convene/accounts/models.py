@@ -1,4 +1,5 @@
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -21,6 +22,14 @@ class Role(enum.StrEnum):
     CHAMPION = "champion"
     HOST = "host"
     ADMIN = "admin"
+
+
+# Not in token_urlsafe's alphabet, so the token before it is unambiguous.
+SESSION_ID_SEPARATOR = "."
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Organisation(db.Model):
@@ -95,6 +104,10 @@ class Member(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every session and remember cookie carries it: replacing it ends them all (sessions.py).
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
 
@@ -111,6 +124,15 @@ class Member(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive members
         return self.active
+
+    def get_id(self) -> str | None:
+        """Flask-Login's id: the session token, not the primary key, so that it can be revoked."""
+        return self.session_token
+
+    def sign_in_id(self) -> str:
+        """What one sign-in stores (Flask-Login's `id_attribute`): the session token and a nonce,
+        so that each sign-in gets a remember cookie of its own; the token alone decides."""
+        return f"{self.session_token}{SESSION_ID_SEPARATOR}{secrets.token_urlsafe(12)}"
 
     @property
     def is_admin(self) -> bool:

@@ -1,3 +1,5 @@
+import hashlib
+
 from flask import (
     Blueprint,
     abort,
@@ -9,7 +11,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -27,13 +29,13 @@ from convene.accounts.forms import (
 from convene.accounts.invitations import (
     AccountError,
     accept_invitation,
-    check_role_fits,
     find_token,
     invite_member,
     request_password_reset,
     reset_password,
     send_invitation,
 )
+from convene.accounts.members import set_member_active, update_member
 from convene.accounts.models import (
     Member,
     Organisation,
@@ -44,35 +46,38 @@ from convene.accounts.models import (
 )
 from convene.accounts.passwords import verify_password
 from convene.accounts.permissions import can_manage_member, can_manage_organisation, role_required
+from convene.accounts.sessions import sign_out_everywhere, start_session
 from convene.extensions import db, limiter
-from convene.types import utcnow
+from convene.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("site.home")
+def _address_key() -> str:
+    return f"address:{request.remote_addr}"
 
 
-def _sign_in_key() -> str:
-    return f"{request.remote_addr}:{(request.form.get('email') or '').strip().lower()}"
+def _email_key() -> str:
+    """The email as typed, normalised and hashed: a short key that holds no address."""
+    email = normalise_email(request.form.get("email") or "")
+    return "email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def _failed_sign_in(response) -> bool:
-    """A sign-in that did not redirect (to the next page) failed: only those are counted."""
-    return response.status_code == 200
+def _sign_in_limit(setting: str, key_func, wait: str):
+    """Failed sign-ins (only those: a sign-in that redirects succeeded) counted per key."""
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code == 200,
+        error_message=f"Too many failed sign-ins. Wait {wait}, then try again.",
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
-    key_func=_sign_in_key,
-    methods=["POST"],
-    deduct_when=_failed_sign_in,
-    error_message="Too many failed sign-ins. Wait a minute, then try again.",
-)
+@_sign_in_limit("SIGN_IN_RATE_LIMIT", lambda: f"{_address_key()}:{_email_key()}", "a minute")
+@_sign_in_limit("SIGN_IN_ADDRESS_RATE_LIMIT", _address_key, "a few minutes")
+@_sign_in_limit("SIGN_IN_EMAIL_RATE_LIMIT", _email_key, "a few minutes")
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
@@ -81,10 +86,9 @@ def sign_in():
         email = normalise_email(form.email.data)
         member = db.session.scalar(select(Member).where(Member.email == email))
         if verify_password(member, form.password.data) and member.active:
-            login_user(member, remember=form.remember.data)
-            member.last_sign_in_at = utcnow()
+            start_session(member, remember=form.remember.data)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("site.home")))
         # One message for every failure: it must not tell whether the email is registered.
         flash("That email and password do not match an active account.", "error")
     return render_template("accounts/sign_in.html", form=form)
@@ -93,11 +97,24 @@ def sign_in():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    """Sign out here; since the session cookie cannot be taken back, every session ends."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    logout_user()
+    sign_out_everywhere(current_user._get_current_object())
+    db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("site.home"))
+
+
+@bp.post("/sign-out/everywhere")
+@login_required
+def sign_out_on_every_device():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    sign_out_everywhere(current_user._get_current_object())
+    db.session.commit()
+    flash("You are signed out on every device. Sign in again here.", "info")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
@@ -128,10 +145,7 @@ def _password_page(token: str, purpose: TokenPurpose, action):
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("accounts/link_expired.html", purpose=purpose), 409
-        if current_user.is_authenticated:
-            logout_user()
-        login_user(member)
-        member.last_sign_in_at = utcnow()
+        start_session(member)  # in a session of its own: setting the password ended the rest
         db.session.commit()
         flash(f"Welcome, {member.name}. Your password is set.", "success")
         return redirect(url_for("site.home"))
@@ -266,7 +280,7 @@ def invite(slug: str):
         form.role.choices = [(Role.MEMBER.value, "Member")]
     if form.validate_on_submit():
         try:
-            member = invite_member(
+            invite_member(
                 current_user,
                 organisation,
                 form.email.data,
@@ -286,7 +300,9 @@ def invite(slug: str):
                 "or a second champion). Check the list of people and try again."
             )
         else:
-            flash(f"An invitation is on its way to {member.email}.", "success")
+            # The same answer when the address already has an account (its owner is told).
+            email = normalise_email(form.email.data)
+            flash(f"An invitation is on its way to {email}.", "success")
             return redirect(url_for("accounts.people", slug=organisation.slug))
     return render_template("accounts/invite.html", form=form, organisation=organisation)
 
@@ -303,13 +319,16 @@ def edit_member(member_id: int):
         organisation = db.session.get(Organisation, form.organisation_id.data)
         role = Role(form.role.data)
         try:
-            if member.id == current_user.id and role != Role.ADMIN:
-                raise AccountError("You cannot take away your own admin role.")
-            check_role_fits(role, organisation, member=member)
-            member.name = form.name.data.strip()
-            member.title = form.title.data or None
-            member.role = role
-            member.organisation = organisation
+            changed = update_member(
+                current_user,
+                member,
+                name=form.name.data,
+                title=form.title.data,
+                role=role,
+                organisation=organisation,
+            )
+            if changed and member.id == current_user.id:
+                start_session(member)  # the admin who moved themselves stays signed in here
             db.session.commit()
         except (AccountError, IntegrityError) as exc:
             db.session.rollback()
@@ -330,7 +349,7 @@ def set_active(member_id: int, action: str):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    member.active = action == "reactivate"
+    set_member_active(member, action == "reactivate")
     try:
         db.session.commit()
     except IntegrityError:

@@ -17,6 +17,7 @@ from convene.accounts.models import Member, Role
 from convene.accounts.permissions import role_required
 from convene.convenings.models import Call
 from convene.extensions import db
+from convene.redirects import safe_next as _safe_next
 from convene.topics.errors import TopicError
 from convene.topics.forms import (
     ChooseTopicForm,
@@ -77,12 +78,6 @@ def topic_of_call(call: Call) -> Topic | None:
 
 
 bp.add_app_template_global(can_choose_topic, "can_choose_topic")
-
-
-def _safe_next(target: str | None, fallback: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return fallback
 
 
 def _wants_json() -> bool:

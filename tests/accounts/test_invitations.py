@@ -53,12 +53,43 @@ def test_invitation_creates_a_member_without_password_and_mails_a_link(
     assert verify_password(member, NEW_PASSWORD)
 
 
-def test_invitation_to_a_registered_address_is_refused_and_queues_nothing(make_member):
+def test_invitation_to_a_registered_address_tells_its_owner_and_creates_nothing(
+    make_member, deliver_mail
+):
     champion = make_member("champion")
-    other = make_member()
-    with pytest.raises(AccountError, match="already has an account"):
-        invite_member(champion, champion.organisation, other.email.upper(), "Again")
-    db.session.rollback()
+    other = make_member(name="Olu Other")
+    members_before = db.session.scalar(select(func.count(Member.id)))
+    assert invite_member(champion, champion.organisation, other.email.upper(), "Again") is None
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Member.id))) == members_before
+    assert db.session.scalar(select(func.count(MemberToken.id))) == 0
+    (message,) = deliver_mail()
+    assert message["To"] == other.email
+    body = body_of(message)
+    assert "Olu Other" in body and champion.name in body and "already have an account" in body
+    assert "http://convene.test/sign-in" in body and "/password/forgot" in body
+    assert "/invitation/" not in body
+
+
+def test_a_deactivated_owner_hears_to_ask_for_reactivation(make_member, deliver_mail):
+    champion = make_member("champion")
+    other = make_member(active=False)
+    invite_member(champion, champion.organisation, other.email, "Again")
+    db.session.commit()
+    (message,) = deliver_mail()
+    assert "deactivated" in body_of(message) and "/sign-in" not in body_of(message)
+
+
+def test_a_role_that_does_not_fit_is_refused_whether_or_not_the_address_is_known(
+    make_member, make_org
+):
+    admin = make_member("admin")
+    city = make_org("city")
+    known = make_member()
+    for email in (known.email, "unknown@example.org"):
+        with pytest.raises(AccountError, match="Hosts"):
+            invite_member(admin, city, email, "H", role="host")
+        db.session.rollback()
     assert outbox_count() == 0
 
 
