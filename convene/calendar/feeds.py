@@ -21,7 +21,12 @@ from icalendar import Alarm, Calendar, Conference, Event, vDuration, vText
 
 from convene.calendar.events import FeedEvent
 from convene.calendar.normalise import multi_line, single_line, uri
-from convene.calendar.vtimezones import describes, has_clear_wall_time, vtimezone
+from convene.calendar.vtimezones import (
+    describes,
+    has_clear_wall_time,
+    has_yearly_rules,
+    vtimezone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,27 +50,27 @@ class FeedHeader:
 
 
 @lru_cache(maxsize=256)
-def _has_vtimezone(zone_name: str) -> bool:
+def _tzid_is_safe(zone_name: str) -> bool:
+    """A zone its events can name: it exists, and its VTIMEZONE is in yearly rules (every
+    parser tested reads those alike; the fallback form is misread near each change)."""
     try:
-        vtimezone(zone_name)
+        return vtimezone(zone_name) is not None and has_yearly_rules(zone_name)
     except Exception:
-        log.exception(
-            "calendar: no VTIMEZONE for zone %r; its events are written in UTC", zone_name
-        )
+        log.exception("calendar: no VTIMEZONE for zone %r; its events are written in UTC", zone_name)
         return False
-    return True
 
 
 def event_zone(event: FeedEvent) -> str | None:
     """The TZID a timed event is written with, or None to write it in UTC.
 
-    UTC when the zone is unknown, when an instant lies outside the years its VTIMEZONE
-    describes, or when a wall time is ambiguous or skipped (the repeated hour in autumn):
-    "01:30" with a TZID cannot say which 01:30 it is, and parsers choose differently.
+    UTC when a wall time is ambiguous or skipped (the repeated hour in autumn: "01:30"
+    with a TZID cannot say which 01:30 it is, and parsers choose differently), when an
+    instant lies outside the years the VTIMEZONE describes, or when the zone is unknown
+    or not in yearly rules (see `_tzid_is_safe`).
     """
     if event.is_all_day or not event.zone or event.zone == "UTC":
         return None
-    if not _has_vtimezone(event.zone):
+    if not _tzid_is_safe(event.zone):
         return None
     zone = ZoneInfo(event.zone)
     for instant in (event.starts_at, event.ends_at):

@@ -27,14 +27,20 @@ CANCEL = "CANCEL"
 
 
 def _common_name(name) -> str:
-    # A parameter value cannot hold a double quote (RFC 5545 3.1).
-    return single_line(name, limit=200).replace('"', "'")
+    """A name as a CN parameter: it cannot hold a double quote (RFC 5545 3.1), and parsers
+    disagree on backslashes and carets (RFC 6868) in parameters, so those go too."""
+    return single_line(str(name or "").replace('"', "'").translate(_PARAMETER_JUNK), limit=200)
+
+
+_PARAMETER_JUNK = str.maketrans({"\\": " ", "^": " "})
 
 
 def _organizer() -> vCalAddress:
     name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
     organizer = vCalAddress(f"mailto:{uri(address) or ''}")
-    organizer.params["CN"] = _common_name(name or current_app.config["PROGRAMME_NAME"])
+    common_name = _common_name(name or current_app.config["PROGRAMME_NAME"])
+    if common_name:
+        organizer.params["CN"] = common_name
     return organizer
 
 
@@ -44,7 +50,9 @@ TENTATIVE = "TENTATIVE"
 
 def _attendee(member: Member, partstat: str) -> vCalAddress:
     attendee = vCalAddress(f"mailto:{uri(member.email) or ''}")
-    attendee.params["CN"] = _common_name(member.name)
+    common_name = _common_name(member.name)
+    if common_name:
+        attendee.params["CN"] = common_name
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
     attendee.params["PARTSTAT"] = partstat
     attendee.params["RSVP"] = "FALSE"  # they answer on the site, not by calendar reply

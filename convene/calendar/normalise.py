@@ -3,14 +3,16 @@
 RFC 5545 text may hold no control characters but tab, and a line break that is not
 escaped ends the property. Parsers also differ on the rarer line ends (NEL, U+2028...),
 so every kind of line break becomes LF before icalendar escapes it, and single-line
-values (a title, a name, a place) have theirs folded into spaces.
+values (a title, a name, a place) have theirs folded into spaces. icalendar writes a
+backslash followed by N as a line break (RFC 5545's escape for one), so it is one here too.
 """
 
 import re
 import unicodedata
 
-# C0 and C1 controls except tab, LF and CR; lone surrogates; the two non-characters.
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# C0 and C1 controls except tab, LF and CR; lone surrogates; the two non-characters; the
+# byte order mark (icalendar drops it when it reads a file, so it cannot round-trip).
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\ufeff]")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[ \t]+\n")
@@ -21,7 +23,8 @@ SINGLE_LINE_MAX = 1000
 
 
 def _clean(value) -> str:
-    return unicodedata.normalize("NFC", _CONTROLS.sub("", str(value or "")))
+    text = unicodedata.normalize("NFC", _CONTROLS.sub("", str(value or "")))
+    return text.replace("\\N", "\n")
 
 
 def single_line(value, limit: int = SINGLE_LINE_MAX) -> str:

@@ -5,6 +5,9 @@ tzical, and so vobject; older Outlook builds) ignore RDATEs in a VTIMEZONE and p
 event an hour off for half the year. Where a zone has followed one yearly rule over the
 whole span, the component here carries that rule as RRULE (as in RFC 5545's examples),
 checked against every transition in the span; otherwise it falls back to icalendar's form.
+
+Even that form is misread near each change (dateutil puts the hour after it an hour off),
+so feeds write events in such zones in UTC: see `has_yearly_rules`.
 """
 
 import calendar as month_calendar
@@ -88,6 +91,18 @@ def _yearly_rule(group: list[Transition]) -> dict | None:
 
 @lru_cache(maxsize=256)
 def vtimezone(zone_name: str) -> Timezone:
+    return _in_yearly_rules(zone_name) or Timezone.from_tzid(
+        zone_name, first_date=SPAN_FIRST, last_date=SPAN_LAST
+    )
+
+
+def has_yearly_rules(zone_name: str) -> bool:
+    """Whether the zone's VTIMEZONE is in the form every reader tested reads alike."""
+    return _in_yearly_rules(zone_name) is not None
+
+
+@lru_cache(maxsize=256)
+def _in_yearly_rules(zone_name: str) -> Timezone | None:
     zone = ZoneInfo(zone_name)
     found = transitions(zone_name)
     component = Timezone()
@@ -106,12 +121,12 @@ def vtimezone(zone_name: str) -> Timezone:
         key = (transition.offset_from, transition.offset_to, transition.name)
         groups.setdefault(key, []).append(transition)
     if len(groups) != 2:
-        return Timezone.from_tzid(zone_name, first_date=SPAN_FIRST, last_date=SPAN_LAST)
+        return None
     parts = []
     for group in groups.values():
         rule = _yearly_rule(group)
         if rule is None:
-            return Timezone.from_tzid(zone_name, first_date=SPAN_FIRST, last_date=SPAN_LAST)
+            return None
         first = group[0]
         part = TimezoneDaylight() if first.is_daylight else TimezoneStandard()
         part.add("dtstart", first.onset)
