@@ -1,10 +1,12 @@
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.accounts.passwords import verify_password
-from convene.demo import DEMO_PASSWORD
+from convene.config import load_config
+from convene.demo import DEMO_ENVIRONMENTS, DEMO_PASSWORD, DemoRefused, load_demo
 from convene.extensions import db
 
 LOWER_48_ZONES = {"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"}
@@ -71,3 +73,24 @@ def test_demo_accounts_sign_in(app, client):
     )
     assert response.status_code == 302
     assert client.get("/admin/organisations").status_code == 200
+
+
+@pytest.mark.parametrize("env", ["production", None])
+def test_demo_refuses_a_configuration_other_than_development_or_testing(make_app, env):
+    production = make_app(CONVENE_ENV=env)
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["demo", "load"])
+        assert result.exit_code == 1
+        assert "development and testing only" in result.output
+        assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
+def test_load_demo_refuses_production_too(make_app):
+    production = make_app(CONVENE_ENV="production")
+    with production.app_context(), pytest.raises(DemoRefused):
+        load_demo()
+
+
+def test_development_is_a_demo_configuration():
+    assert load_config("development")["CONVENE_ENV"] in DEMO_ENVIRONMENTS
+    assert "production" not in DEMO_ENVIRONMENTS

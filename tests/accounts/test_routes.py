@@ -421,3 +421,30 @@ def test_admin_invites_with_a_role_that_must_fit(make_member, make_org, client_f
     assert response.status_code == 302
     host = db.session.scalar(select(Member).where(Member.email == "h@example.org"))
     assert host.role == Role.HOST and outbox_count() == 1
+
+
+def test_inviting_a_registered_address_answers_like_any_invitation(
+    make_member, client_for, deliver_mail
+):
+    champion = make_member("champion")
+    city = champion.organisation
+    registered = make_member()  # of another city: the champion cannot see them
+    client = client_for(champion)
+    answers = []
+    for email in ("fresh@example.org", registered.email.upper()):
+        response = client.post(
+            f"/organisations/{city.slug}/invite",
+            data={"name": "Someone", "email": email, "role": "member"},
+        )
+        assert response.status_code == 302
+        page = client.get(response.location).data
+        answers.append((response.location, page.replace(email.lower().encode(), b"EMAIL")))
+    (fresh_location, fresh_page), (known_location, known_page) = answers
+    assert fresh_location == known_location
+    assert re.findall(rb'class="flash[^"]*"[^>]*>[^<]*', fresh_page) == re.findall(
+        rb'class="flash[^"]*"[^>]*>[^<]*', known_page
+    )
+    assert b"An invitation is on its way to EMAIL." in known_page
+    assert db.session.scalar(select(func.count(Member.id)).where(Member.name == "Someone")) == 1
+    messages = deliver_mail()
+    assert sorted(m["To"] for m in messages) == sorted(["fresh@example.org", registered.email])
