@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+# This machine only, by default: the demo accounts' password is in the README, and with no
+# proxy in front (PROXY_COUNT=0) nothing here should be reachable from the network.
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 
