@@ -56,7 +56,7 @@ def _tzid_is_safe(zone_name: str) -> bool:
     try:
         return vtimezone(zone_name) is not None and has_yearly_rules(zone_name)
     except Exception:
-        log.exception("calendar: no VTIMEZONE for zone %r; its events are written in UTC", zone_name)
+        log.exception("calendar: no VTIMEZONE for %r: its events are written in UTC", zone_name)
         return False
 
 

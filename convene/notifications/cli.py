@@ -27,6 +27,9 @@ def send_command(keep_watching: bool, interval: float) -> None:
         sent, failed = deliver_all()
     finally:
         socket.setdefaulttimeout(previous)
-    click.echo(f"{sent} sent, {failed} failed (left pending for retry)")
+    click.echo(
+        f"{sent} sent, {failed} failed (retried later, unless it can never be sent: "
+        "see Mail in the admin menu)"
+    )
     if failed:
         sys.exit(1)

@@ -11,7 +11,7 @@ from convene.types import UTCDateTime, enum_type, utcnow
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS
+    FAILED = "failed"  # can never be sent, or gave up after MAIL_MAX_ATTEMPTS
 
 
 class OutboxMessage(db.Model):
@@ -32,4 +32,5 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the last attempt failed; for a failed message, why it was given up.
     last_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -3,16 +3,25 @@
 queue_email only adds a row to the session: the caller's commit sends it into the outbox
 with the change it reports, and a rollback takes both away. Delivery happens later, in
 deliver_pending, run by `flask mail send`.
+
+Every message is built here, so headers are made only of normalised text: a line break
+in a member's name folds into a space instead of making the mail unsendable. A message
+that can never be sent (an invalid address, a header that cannot be written, a 5xx
+refusal of its recipient or content) fails at once with its reason; anything else (the
+server is down, a 4xx) is retried with back-off, up to MAIL_MAX_ATTEMPTS.
 """
 
 import base64
 import contextlib
 import logging
+import re
 import signal
+import smtplib
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -26,6 +35,51 @@ from convene.notifications.models import OutboxMessage, OutboxStatus
 from convene.types import utcnow
 
 log = logging.getLogger(__name__)
+
+SUBJECT_MAX = 300  # the outbox column
+ADDRESS_MAX = 254  # RFC 5321's limit on a forward path, and the outbox column
+REASON_MAX = 2000
+
+# Controls (C0, C1, DEL) and lone surrogates, which no header may carry; then white space
+# in any form, line breaks included, which a header holds only as single spaces.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
+_ADDRESS = re.compile(r"[^@\s\"(),:;<>\[\]\\]{1,64}@[^@\s\"(),:;<>\[\]\\]{1,253}")
+
+
+class PermanentFailure(Exception):
+    """This message can never be sent as it is: it fails at once and is not retried."""
+
+
+def header_text(value, limit: int = SUBJECT_MAX) -> str:
+    """Text fit for a mail header: no controls, one line, trimmed, at most `limit` long."""
+    text = unicodedata.normalize("NFC", _CONTROLS.sub("", str(value or "")))
+    text = _SPACES.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def mail_address(value) -> str:
+    """An address as stored: no controls or white space anywhere in it."""
+    return _SPACES.sub("", _CONTROLS.sub("", str(value or "")))[:ADDRESS_MAX]
+
+
+def address_problem(address: str) -> str | None:
+    """Why mail can never reach this address, or None if it may."""
+    if not _ADDRESS.fullmatch(address or "") or len(address) > ADDRESS_MAX:
+        return f"invalid address {address!r}"
+    return None
+
+
+def _sender() -> str:
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return formataddr((header_text(name), mail_address(address)))
+
+
+def describe(exc: BaseException) -> str:
+    """A failure's reason for the outbox: never empty."""
+    text = str(exc).strip()
+    reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return reason[:REASON_MAX]
 
 
 @dataclass(frozen=True)
@@ -42,7 +96,14 @@ def queue_email(
     attachments: tuple[Attachment, ...] | list[Attachment] = (),
     **context,
 ) -> OutboxMessage:
-    """Render mail/<template>.txt (and .html when present) into a pending outbox row."""
+    """Render mail/<template>.txt (and .html when present) into a pending outbox row.
+
+    The subject and address are normalised here, for every mail. Attachments that are None
+    (an invitation that could not be built) are left out. An address no mail can reach is
+    stored as failed, with its reason, instead of pending.
+    """
+    subject = header_text(subject)
+    recipient = mail_address(recipient)
     context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
     try:
@@ -63,21 +124,48 @@ def queue_email(
                 "data": base64.b64encode(a.data).decode("ascii"),
             }
             for a in attachments
+            if a is not None
         ],
         status=OutboxStatus.PENDING,
         next_attempt_at=utcnow(),
     )
+    problem = address_problem(recipient)
+    if problem is not None:
+        message.status = OutboxStatus.FAILED
+        message.last_error = problem
+        log.warning("mail to %r not queued: %s", recipient, problem)
     db.session.add(message)
     return message
 
 
 def _to_mail(message: OutboxMessage) -> Message:
+    """The message to send; PermanentFailure if this row can never make one.
+
+    Rows are normalised again here: mail queued before headers were normalised still goes.
+    """
+    recipient = mail_address(message.recipient)
+    problem = address_problem(recipient)
+    if problem is not None:
+        raise PermanentFailure(problem)
+    try:
+        mail_message = _build(message, recipient)
+        if mail_message.has_bad_headers():
+            raise PermanentFailure("a header holds a line break")
+        mail_message.as_bytes()  # what cannot be written now never can be
+    except PermanentFailure:
+        raise
+    except Exception as exc:
+        raise PermanentFailure(f"the message cannot be written: {describe(exc)}") from exc
+    return mail_message
+
+
+def _build(message: OutboxMessage, recipient: str) -> Message:
     mail_message = Message(
-        subject=message.subject,
-        recipients=[message.recipient],
+        subject=header_text(message.subject),
+        recipients=[recipient],
         body=message.body_text,
         html=message.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=_sender(),
         extra_headers={"X-Convene-Outbox-Id": str(message.id)},
     )
     mail_message.msgId = make_msgid(domain="convene", idstring=f"outbox-{message.id}")
@@ -107,6 +195,30 @@ def _transport(mail_message: Message, message: OutboxMessage) -> None:
         raise RuntimeError(f"unknown MAIL_TRANSPORT {kind!r}")
 
 
+def permanent_reason(exc: BaseException) -> str | None:
+    """The reason a send failed for good (a 5xx refusal of the recipient or of the
+    content), or None when trying again later may work."""
+    if isinstance(exc, PermanentFailure):
+        return str(exc) or "the message cannot be sent"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refusals = list(exc.recipients.items())
+        if refusals and all(code >= 500 for _address, (code, _text) in refusals):
+            return "; ".join(
+                f"{address} refused: {code} {_smtp_text(text)}"
+                for address, (code, text) in refusals
+            )[:REASON_MAX]
+        return None
+    if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500:
+        return f"message refused: {exc.smtp_code} {_smtp_text(exc.smtp_error)}"[:REASON_MAX]
+    return None
+
+
+def _smtp_text(text) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return header_text(text, REASON_MAX) or "(no text)"
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Back off 1, 2, 4 ... minutes, at most an hour."""
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
@@ -115,7 +227,9 @@ def retry_delay(attempts: int) -> timedelta:
 def deliver_pending(batch: int = 50) -> tuple[int, int]:
     """Send due messages; returns (sent, failed attempts).
 
-    Each message is claimed with FOR UPDATE SKIP LOCKED in its own transaction, so two
+    A permanent failure marks its message failed at once, with the reason; any other
+    failure leaves it pending until its next attempt (failed after the last one). Each
+    message is claimed with FOR UPDATE SKIP LOCKED in its own transaction, so two
     workers on PostgreSQL never send the same one (SQLite has one writer at a time anyway).
     """
     sent = failed = 0
@@ -134,15 +248,22 @@ def deliver_pending(batch: int = 50) -> tuple[int, int]:
             break
         try:
             _transport(_to_mail(message), message)
-        except Exception as exc:  # any SMTP or socket failure leaves it pending
+        except Exception as exc:
             message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            reason = permanent_reason(exc)
+            message.last_error = reason or describe(exc)
+            if reason is not None or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
                 message.status = OutboxStatus.FAILED
             else:
                 message.next_attempt_at = utcnow() + retry_delay(message.attempts)
             failed += 1
-            log.warning("mail %s to %s failed: %s", message.id, message.recipient, exc)
+            log.warning(
+                "mail %s to %s %s: %s",
+                message.id,
+                message.recipient,
+                "failed for good" if reason is not None else "failed",
+                message.last_error,
+            )
         else:
             message.attempts += 1
             message.status = OutboxStatus.SENT
@@ -199,3 +320,14 @@ def watch(interval: float = 5.0, stop_after: int | None = None) -> None:
         deadline = time.monotonic() + interval
         while not _Stop.requested and time.monotonic() < deadline:
             time.sleep(min(0.2, interval))
+
+
+def undelivered(status: OutboxStatus | None = None, limit: int = 200) -> list[OutboxMessage]:
+    """Failed and pending mail (or one of the two), newest first, for the admins' page."""
+    statuses = [status] if status else [OutboxStatus.FAILED, OutboxStatus.PENDING]
+    return db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(statuses))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    ).all()

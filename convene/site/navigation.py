@@ -15,6 +15,7 @@ NAV = [
     ("Participation", "convenings.participation", Role.ADMIN),
     ("Organisations", "accounts.organisations", Role.ADMIN),
     ("People", "accounts.members", Role.ADMIN),
+    ("Mail", "notifications.admin_mail", Role.ADMIN),
 ]
 
 # One line under each entry's card on the home page.
@@ -27,6 +28,7 @@ DESCRIPTIONS = {
     "convenings.participation": "Who took part in what.",
     "accounts.organisations": "Cities, partners and the programme team.",
     "accounts.members": "Everyone with an account, by organisation and role.",
+    "notifications.admin_mail": "Mail that failed, with the reason, and mail still waiting.",
 }
 
 

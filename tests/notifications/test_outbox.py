@@ -1,8 +1,13 @@
+import email
+import email.policy
 import logging
+import smtplib
 import threading
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from convene.accounts.invitations import invite_member
@@ -10,8 +15,13 @@ from convene.extensions import db
 from convene.notifications.models import OutboxMessage, OutboxStatus
 from convene.notifications.outbox import (
     Attachment,
+    PermanentFailure,
+    _to_mail,
     deliver_all,
     deliver_pending,
+    describe,
+    header_text,
+    permanent_reason,
     queue_email,
     retry_delay,
     watch,
@@ -212,3 +222,161 @@ def test_plain_text_mail_has_no_html_part(app, smtp):
     deliver_pending()
     (received,) = smtp.wait_for(1)
     assert received.get_body(preferencelist=("html",)) is None
+
+
+# --- headers from stored text, and mail that can never be sent -----------------------------
+
+
+def test_a_line_break_in_a_members_name_folds_into_the_subject(make_member, smtp):
+    champion = make_member("champion", name="Ana\r\nBcc: everyone@example.org\x07")
+    invite_member(champion, champion.organisation, "new@example.org", "New Person")
+    db.session.commit()
+    (message,) = all_messages()
+    assert message.subject.startswith("Ana Bcc: everyone@example.org invited you to ")
+    assert deliver_pending() == (1, 0)
+    (received,) = smtp.wait_for(1)
+    assert received["Subject"].strip() == message.subject  # folded after "Subject:"
+    assert received["Bcc"] is None and received["To"] == "new@example.org"
+    assert all_messages()[0].status == OutboxStatus.SENT
+
+
+def test_mail_queued_with_a_raw_line_break_before_the_fix_still_goes(app, smtp):
+    row = OutboxMessage(
+        recipient=" old@example.org\r\n",
+        subject="Ana\r\nLópez is coming",
+        body_text="Hello",
+        attachments=[],
+        status=OutboxStatus.PENDING,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.commit()
+    assert deliver_pending() == (1, 0)
+    (received,) = smtp.wait_for(1)
+    assert received["Subject"] == "Ana López is coming"
+    assert received["To"] == "old@example.org"
+
+
+def test_a_long_subject_is_cut_to_what_the_outbox_holds(app):
+    (message,) = [
+        queue_email(
+            "long@example.org",
+            "x" * 1000,
+            "accounts/password_reset_no_account",
+            email="long@example.org",
+            forgot_link="x",
+        )
+    ]
+    db.session.commit()
+    assert len(message.subject) == 300 and message.subject.endswith("…")
+
+
+@pytest.mark.parametrize("address", ["not an address", "two@@example.org", "", "a@b@c"])
+def test_an_invalid_address_fails_at_once_with_its_reason(app, smtp, address):
+    queue(1, recipient=address)
+    (message,) = all_messages()
+    assert message.status == OutboxStatus.FAILED and message.attempts == 0
+    assert message.last_error.startswith("invalid address")
+    assert deliver_pending() == (0, 0)
+    assert smtp.messages == []
+
+
+def test_an_invalid_address_already_pending_fails_on_its_first_attempt(app, smtp):
+    (message,) = queue(1)
+    db.session.execute(update(OutboxMessage).values(recipient="nobody"))
+    db.session.commit()
+    assert deliver_pending() == (0, 1)
+    (message,) = all_messages()
+    assert message.status == OutboxStatus.FAILED and message.attempts == 1
+    assert message.last_error == "invalid address 'nobody'"
+
+
+def _refusing(smtp, monkeypatch):
+    """The test server answers RCPT for gone@ with 550 and for busy@ with 450."""
+
+    async def handle_rcpt(server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user here"
+        if address.startswith("busy@"):
+            return "450 4.2.1 Mailbox busy, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    monkeypatch.setattr(smtp, "handle_RCPT", handle_rcpt, raising=False)
+
+
+def test_a_recipient_refused_with_5xx_fails_at_once_and_4xx_is_retried(app, smtp, monkeypatch):
+    _refusing(smtp, monkeypatch)
+    queue(1, recipient="gone@example.org")
+    queue(1, recipient="busy@example.org")
+    queue(1, recipient="here@example.org")
+    assert deliver_pending() == (1, 2)
+    gone, busy, here = all_messages()
+    assert gone.status == OutboxStatus.FAILED and gone.attempts == 1
+    assert gone.last_error == "gone@example.org refused: 550 5.1.1 No such user here"
+    assert busy.status == OutboxStatus.PENDING and "450" in busy.last_error
+    assert here.status == OutboxStatus.SENT
+    db.session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+    db.session.commit()
+    assert deliver_pending() == (0, 1)  # only the 4xx is tried again
+    assert all_messages()[1].attempts == 2
+
+
+@pytest.mark.parametrize(
+    "error, permanent",
+    [
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"no such user")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (452, b"mailbox full")}), False),
+        (smtplib.SMTPDataError(554, b"message refused as spam"), True),
+        (smtplib.SMTPDataError(451, b"try again"), False),
+        (smtplib.SMTPSenderRefused(553, b"sender refused", "convene@localhost"), False),
+        (smtplib.SMTPAuthenticationError(535, b"bad password"), False),
+        (smtplib.SMTPServerDisconnected(), False),
+        (ConnectionRefusedError(111, "Connection refused"), False),
+        (PermanentFailure("a header holds a line break"), True),
+    ],
+)
+def test_which_failures_are_permanent(error, permanent):
+    reason = permanent_reason(error)
+    assert (reason is not None) == permanent
+    assert reason is None or reason.strip()
+
+
+def test_a_failure_always_has_a_reason():
+    from flask_mail import BadHeaderError
+
+    assert describe(BadHeaderError()) == "BadHeaderError"
+    assert describe(smtplib.SMTPServerDisconnected()) == "SMTPServerDisconnected"
+
+
+def test_a_message_that_cannot_be_written_fails_at_once(app, smtp):
+    (message,) = queue(1)
+    db.session.execute(
+        update(OutboxMessage).values(
+            attachments=[{"filename": "x.ics", "content_type": "text/calendar", "data": "abc"}]
+        )
+    )
+    db.session.commit()
+    assert deliver_pending() == (0, 1)
+    (message,) = all_messages()
+    assert message.status == OutboxStatus.FAILED and message.attempts == 1
+    assert message.last_error.startswith("the message cannot be written: ")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(subject=st.text(st.characters(codec=None, exclude_categories=()), max_size=400))
+def test_any_subject_makes_a_message_with_one_subject_line(app, subject):
+    row = OutboxMessage(
+        id=1, recipient="a@example.org", subject=subject, body_text="x", attachments=[]
+    )
+    written = _to_mail(row).as_bytes()
+    sent = email.message_from_bytes(written, policy=email.policy.default)
+    assert len(sent.get_all("Subject", [])) <= 1
+    assert not set("\r\n\x00") & set(header_text(subject))
+    # Equal but for white space: RFC 2047 drops a space between two encoded words.
+    assert "".join((sent["Subject"] or "").split()) == "".join(header_text(subject).split())
