@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from convene.config import instance_path, load_config
 from convene.extensions import csrf, db, limiter, login, mail, migrate
+from convene.inputs import install as install_inputs
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,6 +40,7 @@ def create_app(config: dict | str | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
+    install_inputs(app)  # before the blueprints: their routes use its converters
     _register_blueprints(app)
     _register_cli(app)
     _register_templates(app)
@@ -138,7 +140,7 @@ def _register_templates(app: Flask) -> None:
         return {"programme_name": app.config["PROGRAMME_NAME"]}
 
 
-ERROR_TEMPLATES = {400: "400", 403: "403", 404: "404", 405: "400", 429: "429"}
+ERROR_TEMPLATES = {400: "400", 403: "403", 404: "404", 405: "400", 413: "413", 429: "429"}
 
 
 def _register_errors(app: Flask) -> None:

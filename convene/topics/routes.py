@@ -9,7 +9,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +16,7 @@ from convene.accounts.models import Member, Role
 from convene.accounts.permissions import role_required
 from convene.convenings.models import Call
 from convene.extensions import db
+from convene.forms import Form
 from convene.redirects import safe_next as _safe_next
 from convene.topics.errors import TopicError
 from convene.topics.forms import (
@@ -359,7 +359,7 @@ def choose_for_call(call_id: int):
         current=topic_for_call(call.id),
         ranked=ranked_topics((TopicStatus.OPEN,)),
         call_url=call_page_url(call),
-        confirm=FlaskForm(),
+        confirm=Form(),
     )
 
 
@@ -369,7 +369,7 @@ def unschedule(call_id: int):
     call = db.get_or_404(Call, call_id)
     if not can_choose_topic(current_user, call):
         abort(403)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         topic = unschedule_topic(call)
