@@ -128,16 +128,9 @@ def event_component(event: FeedEvent, stamp: datetime | None = None) -> Event:
 
 
 @lru_cache(maxsize=50_000)
-def event_bytes(event: FeedEvent) -> bytes:
-    return event_component(event).to_ical()
-
-
-def _event_part(event: FeedEvent) -> bytes | None:
-    try:
-        return event_bytes(event)
-    except Exception:
-        log.exception("calendar: event %s left out: it cannot be written", event.uid)
-        return None
+def event_part(event: FeedEvent) -> tuple[bytes, str | None]:
+    """The VEVENT's bytes and the zone they name (None: UTC), with one cache lookup."""
+    return event_component(event).to_ical(), event_zone(event)
 
 
 @lru_cache(maxsize=256)
@@ -191,11 +184,17 @@ def ordered(events) -> list[FeedEvent]:
 
 def render(header: FeedHeader, events) -> bytes:
     """The whole feed from cached parts (see `build_calendar` for the same in one piece)."""
-    written = [(e, part) for e in ordered(events) if (part := _event_part(e)) is not None]
-    parts = [_shell_bytes(header)]
-    parts.extend(timezone_bytes(z) for z in zones_of(e for e, _part in written))
-    parts.extend(part for _e, part in written)
-    parts.append(END)
+    bodies, zones = [], set()
+    for event in ordered(events):
+        try:
+            body, zone = event_part(event)
+        except Exception:
+            log.exception("calendar: event %s left out: it cannot be written", event.uid)
+            continue
+        bodies.append(body)
+        if zone is not None:
+            zones.add(zone)
+    parts = [_shell_bytes(header), *(timezone_bytes(z) for z in sorted(zones)), *bodies, END]
     return b"".join(parts)
 
 

@@ -16,7 +16,7 @@ from convene.calendar.publishing import (
     public_feed,
     summit_feed,
 )
-from convene.calendar.sources import one, uid_domain
+from convene.calendar.sources import uid_domain
 from convene.calendar.subscriptions import regenerate_token, set_preferences, subscription_for
 from convene.convenings.permissions import can_see_join_details
 from convene.extensions import db
@@ -72,8 +72,7 @@ def agenda_item_download(item_id: int):
     item = db.session.get(AgendaItem, item_id)
     if item is None or not (item.is_public or current_user.is_authenticated):
         abort(404)
-    event = one("agenda item", item, lambda i: agenda_item_event(i, i.summit))
-    return _download(event, f"agenda-item-{item_id}.ics")
+    return _download(agenda_item_event(item, item.summit), f"agenda-item-{item_id}.ics")
 
 
 @bp.get("/summits/<int:summit_id>/days.ics")
@@ -85,7 +84,7 @@ def summit_days_download(summit_id: int):
     summit = db.session.get(Summit, summit_id)
     if summit is None:
         abort(404)
-    return _download(one("summit", summit, summit_event), f"summit-{summit_id}.ics")
+    return _download(summit_event(summit), f"summit-{summit_id}.ics")
 
 
 @bp.app_template_global()
@@ -100,14 +99,14 @@ def agenda_item_calendar_event(item):
     None if it cannot be shown as an event."""
     from convene.calendar.summit_events import agenda_item_event
 
-    return one("agenda item", item, lambda i: agenda_item_event(i, i.summit))
+    return agenda_item_event(item, item.summit)
 
 
 @bp.app_template_global()
 def summit_calendar_event(summit):
     from convene.calendar.summit_events import summit_event
 
-    return one("summit", summit, summit_event)
+    return summit_event(summit)
 
 
 # --- the member's Subscribe page -----------------------------------------------------------

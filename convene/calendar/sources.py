@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import sqlalchemy as sa
 from flask import current_app
@@ -66,24 +66,44 @@ def uid_domain() -> str:
     return current_app.config.get("CALENDAR_UID_DOMAIN", "convene")
 
 
+def _log_left_out(source: str, row) -> None:
+    row_id = getattr(row, "id", None)
+    if row_id is None and isinstance(row, tuple) and row:
+        row_id = getattr(row[0], "id", None)
+    log.exception("calendar: %s %s left out", source, row_id)
+
+
 def built(source: str, rows: Iterable, make: Callable) -> list[FeedEvent]:
-    """`make(row)` for each row, leaving out (and logging) the rows it fails on."""
+    """`make(row)` for each row, leaving out (and logging) the rows it fails on or gives
+    None for."""
     events = []
     for row in rows:
         try:
-            events.append(make(row))
+            event = make(row)
         except Exception:
-            row_id = getattr(row, "id", None)
-            if row_id is None and isinstance(row, tuple) and row:
-                row_id = getattr(row[0], "id", None)
-            log.exception("calendar: %s %s left out of a feed", source, row_id)
+            _log_left_out(source, row)
+            continue
+        if event is not None:
+            events.append(event)
     return events
 
 
-def one(source: str, row, make: Callable) -> FeedEvent | None:
-    """`make(row)`, or None (logged) if no event can be made of the row."""
-    events = built(source, [row], make)
-    return events[0] if events else None
+def or_none(source: str):
+    """For an event builder that pages, downloads and mail call directly: None (logged)
+    instead of an exception, so an invitation that cannot be made never stops the mail."""
+
+    def decorator(make):
+        @wraps(make)
+        def wrapped(row, *args, **kwargs) -> FeedEvent | None:
+            try:
+                return make(row, *args, **kwargs)
+            except Exception:
+                _log_left_out(source, row)
+                return None
+
+        return wrapped
+
+    return decorator
 
 
 def link_pattern(endpoint: str, key: str, fallback: str) -> str:

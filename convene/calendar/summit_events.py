@@ -3,7 +3,9 @@ sessions, a member's registration and their published tables. A fixed number of 
 per feed, whatever the number of summits or items.
 
 UIDs follow the summit's own agenda entries ("agenda-item-7", "social-session-3",
-"session-slot-12"), so a page, a feed and an invitation name one event alike.
+"session-slot-12"), so a page, a feed and an invitation name one event alike. Each
+builder gives None (logged) for a row no event can be made of, so a page, a download or a
+mail goes on without the event.
 """
 
 from datetime import timedelta
@@ -17,6 +19,7 @@ from convene.calendar.sources import (
     FeedScope,
     built,
     link_pattern,
+    or_none,
     uid_domain,
 )
 from convene.extensions import db
@@ -52,7 +55,8 @@ def _lines(*parts) -> str:
     return "\n".join(p for p in parts if p is not None)
 
 
-def summit_event(summit, alarm: int | None = None) -> FeedEvent:
+@or_none("summit")
+def summit_event(summit, alarm: int | None = None) -> FeedEvent | None:
     """The whole summit: one all-day event over its days (never one long timed block)."""
     link = _summit_link(summit)
     return FeedEvent(
@@ -70,7 +74,8 @@ def summit_event(summit, alarm: int | None = None) -> FeedEvent:
     )
 
 
-def registration_event(registration, summit, alarm: int | None = None) -> FeedEvent:
+@or_none("registration")
+def registration_event(registration, summit, alarm: int | None = None) -> FeedEvent | None:
     """A member's place at the summit, as an all-day event in their own feed and mail."""
     link = _summit_link(summit)
     status = {
@@ -95,7 +100,8 @@ def registration_event(registration, summit, alarm: int | None = None) -> FeedEv
     )
 
 
-def agenda_item_event(item, summit, alarm: int | None = None) -> FeedEvent:
+@or_none("agenda item")
+def agenda_item_event(item, summit, alarm: int | None = None) -> FeedEvent | None:
     link = _summit_link(summit) + f"#item-{item.id}"
     return FeedEvent(
         uid=f"agenda-item-{item.id}@{uid_domain()}",
@@ -121,7 +127,8 @@ def agenda_item_event(item, summit, alarm: int | None = None) -> FeedEvent:
     )
 
 
-def social_session_event(session, summit, alarm=None, waitlisted=False) -> FeedEvent:
+@or_none("social session")
+def social_session_event(session, summit, alarm=None, waitlisted=False) -> FeedEvent | None:
     link = _summit_link(summit) + f"#session-{session.id}"
     return FeedEvent(
         uid=f"social-session-{session.id}@{uid_domain()}",
@@ -147,7 +154,8 @@ def social_session_event(session, summit, alarm=None, waitlisted=False) -> FeedE
     )
 
 
-def slot_event(slot, session, summit, table=None, seat=None, alarm=None) -> FeedEvent:
+@or_none("session slot")
+def slot_event(slot, session, summit, table=None, seat=None, alarm=None) -> FeedEvent | None:
     """One sitting of an assigned session; with `table`, the member's own seat at it."""
     link = _summit_link(summit) + f"#session-{session.id}"
     changed = [slot.updated_at, session.updated_at] + ([seat.updated_at] if seat else [])

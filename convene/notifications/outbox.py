@@ -19,6 +19,7 @@ import signal
 import smtplib
 import time
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr, make_msgid, parseaddr
@@ -93,7 +94,7 @@ def queue_email(
     recipient: str,
     subject: str,
     template: str,
-    attachments: tuple[Attachment, ...] | list[Attachment] = (),
+    attachments: Iterable[Attachment | None] = (),
     **context,
 ) -> OutboxMessage:
     """Render mail/<template>.txt (and .html when present) into a pending outbox row.
@@ -133,7 +134,7 @@ def queue_email(
     if problem is not None:
         message.status = OutboxStatus.FAILED
         message.last_error = problem
-        log.warning("mail to %r not queued: %s", recipient, problem)
+        log.warning("mail to %r failed at once: %s", recipient, problem)
     db.session.add(message)
     return message
 

@@ -216,12 +216,12 @@ def test_an_event_that_cannot_be_written_is_left_out_of_the_feed_and_logged(
         return real(event, stamp)
 
     monkeypatch.setattr(feeds, "event_component", failing)
-    feeds.event_bytes.cache_clear()
+    feeds.event_part.cache_clear()
     with caplog.at_level(logging.ERROR):
         events = parse_all(_ok(client.get("/calendar/public.ics")))
     assert [e["uid"] for e in events] == [f"call-{kept.id}@convene"]
     assert f"call-{broken.id}@convene" in caplog.text and "cannot write this one" in caplog.text
-    feeds.event_bytes.cache_clear()
+    feeds.event_part.cache_clear()
 
 
 def test_a_row_no_event_can_be_made_of_is_left_out_with_its_source_and_id(
@@ -268,3 +268,25 @@ def test_an_invitation_that_cannot_be_built_does_not_stop_the_mail(
     (mail,) = deliver_mail()
     assert calendar_part(mail) is None
     assert f"call-{call.id}@convene" in caplog.text and "invitation broke" in caplog.text
+
+
+def test_a_summit_mail_whose_event_cannot_be_made_still_goes(
+    make_summit, make_member, make_registration, deliver_mail, monkeypatch, caplog
+):
+    from convene.calendar import summit_events
+    from convene.summit.notices import registration_confirmed
+
+    member = make_member(name="Ana\r\nDíaz")
+    registration = make_registration(make_summit(name="Summit\r\n2027"), member)
+
+    def failing(**fields):
+        raise ValueError("no event")
+
+    monkeypatch.setattr(summit_events, "FeedEvent", failing)
+    with caplog.at_level(logging.ERROR):
+        registration_confirmed(registration)
+        db.session.commit()
+    (mail,) = deliver_mail()
+    assert calendar_part(mail) is None
+    assert mail["Subject"].strip() == "Your place at Summit 2027 is confirmed"
+    assert f"registration {registration.id} left out" in caplog.text
