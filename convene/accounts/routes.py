@@ -102,7 +102,7 @@ def sign_out():
         abort(400)
     sign_out_everywhere(current_user._get_current_object())
     db.session.commit()
-    flash("You are signed out.", "info")
+    flash("You are signed out, here and on any other device.", "info")
     return redirect(url_for("site.home"))
 
 

@@ -33,8 +33,8 @@ def configure_login(login: LoginManager) -> None:
 def end_sessions(member: Member) -> None:
     """End every session of the member, remember-me cookies included, on every device.
 
-    Called when they sign out, set a password, are deactivated or change role: whatever a
-    cookie saved before that proved, it proves nothing now.
+    Called when they sign out, set a password, are deactivated, or change role or
+    organisation: whatever a cookie saved before that proved, it proves nothing now.
     """
     member.session_token = new_session_token()
 
