@@ -77,9 +77,6 @@ def _init_extensions(app: Flask) -> None:
         compare_type=True,
     )
     login.init_app(app)
-    login.login_view = "accounts.sign_in"
-    login.login_message = "Sign in to see that page."
-    login.login_message_category = "info"
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -101,3 +101,11 @@ def test_form_parameters_lose_nul_on_every_backend(client_for, make_member):
     assert client.get("/admin/members?q=per%00son").status_code == 200
     assert client.get("/calls/archive?q=a%00b&page=99999999999").status_code == 200
     assert client.get("/topics?q=%00").status_code == 200
+
+
+def test_a_members_page_sends_visitors_to_sign_in_and_back(client):
+    response = client.get("/topics?q=open%20data")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sign-in?next=/topics?q%3Dopen%2520data"
+    huge = client.get("/topics?q=" + "x" * 5000)
+    assert huge.headers["Location"] == "/sign-in?next=/topics"

@@ -7,6 +7,7 @@ saved before then, replayed later, names a token nobody has. The nonce only make
 remember cookies of two sign-ins differ; the loader ignores it.
 """
 
+from flask import flash, redirect, request, url_for
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import select
 
@@ -24,10 +25,26 @@ def load_member(session_id: str) -> Member | None:
     return member if member is not None and member.active else None
 
 
+# A page address longer than this is not carried through sign-in: the visitor lands on the
+# page without its query rather than on a sign-in link that repeats a huge one.
+NEXT_MAX = 1_000
+
+
 def configure_login(login: LoginManager) -> None:
     """Sign-ins store `Member.sign_in_id()`; the loader reads the token back."""
     login.user_loader(load_member)
     login.id_attribute = "sign_in_id"
+    login.unauthorized_handler(ask_to_sign_in)
+
+
+def ask_to_sign_in():
+    """Flask-Login's redirect to the sign-in page, with the page to come back to kept short
+    and relative (Flask-Login would carry the whole absolute URL)."""
+    flash("Sign in to see that page.", "info")
+    target = request.full_path if request.query_string else request.path
+    if len(target) > NEXT_MAX:
+        target = request.path[:NEXT_MAX]
+    return redirect(url_for("accounts.sign_in", next=target))
 
 
 def end_sessions(member: Member) -> None:

@@ -199,7 +199,9 @@ def _extend_demo() -> None:
     """States the demo does not hold, so that every form has a page showing it: a pending
     invitation, a pending swap, a pair kept apart and an absence from a seating."""
     admin = db.session.scalar(select(Member).where(Member.role == Role.ADMIN))
-    city = db.session.scalar(select(Organisation).where(Organisation.kind == "city"))
+    city = db.session.scalar(
+        select(Organisation).where(Organisation.kind == "city").order_by(Organisation.id)
+    )
     invite_member(admin, city, "invited.person@demo.test", "Invited Person", role=Role.MEMBER)
     calls = db.session.scalars(
         select(Call)
@@ -262,7 +264,11 @@ def _seeds() -> list[str]:
     seeds += ["/admin/organisations", "/admin/members", "/sign-in", "/password/forgot"]
     for slug in db.session.scalars(select(Summit.slug)):
         seeds.append(f"/summit/{slug}")
-    for slug in db.session.scalars(select(Organisation.slug)):
+    # Cities first, in id order: the first one holds the pending invitation.
+    organisations = select(Organisation.slug).order_by(
+        (Organisation.kind != OrganisationKind.CITY), Organisation.id
+    )
+    for slug in db.session.scalars(organisations):
         seeds.append(f"/organisations/{slug}/people")
     return seeds
 
