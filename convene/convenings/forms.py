@@ -1,6 +1,10 @@
+from datetime import date, time
+
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from convene.accounts.forms import validate_zone, zone_choices
 from convene.convenings.models import RsvpAnswer
 from convene.forms import DateRange, Form, years_from_today
+from convene.inputs import ID_MAX
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 ROTATION_PLACES = 8
@@ -68,7 +73,14 @@ class SeriesForm(Form):
         validators=[Optional(), Length(max=5000)],
         description="One a line: the date, then why. For example: 2026-12-24 Christmas Eve",
     )
+    # The rotation as the form showed it, and the plan the admin confirms (see series_editing).
+    rotation_seen = HiddenField(validators=[Optional(), Length(max=200)])
+    plan_key = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField("Save series")
+    confirm = SubmitField("Save these changes")
+    revise = SubmitField("Change something")
+
+    CONTROLS = ("csrf_token", "plan_key", "submit", "confirm", "revise")
 
     def __init__(self, partners, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,10 +88,32 @@ class SeriesForm(Form):
         choices = [("", "—")] + [(str(p.id), p.name) for p in partners]
         for place, entry in enumerate(self.rotation, start=1):
             entry.choices = choices
-            entry.label.text = f"Host {place}"
+            entry.label.text = "Next turn" if place == 1 else f"Then {place}"
 
     def rotation_ids(self) -> list[int]:
         return [int(entry.data) for entry in self.rotation if entry.data]
+
+    def seen_rotation(self) -> list[int] | None:
+        """The partner ids the form was shown with; None if absent or not a list of ids."""
+        parts = (self.rotation_seen.data or "").split(",")
+        if not all(p.isascii() and p.isdigit() and int(p) <= ID_MAX for p in parts):
+            return None
+        return [int(p) for p in parts]
+
+    def carried(self) -> list[tuple[str, str]]:
+        """Each value as submitted, for the confirm page to send again unchanged."""
+        pairs = []
+        for name, f in self._fields.items():
+            if name in self.CONTROLS:
+                continue
+            for entry in f if isinstance(f, FieldList) else [f]:
+                data = entry.data
+                if isinstance(data, time):
+                    data = data.strftime("%H:%M")
+                elif isinstance(data, date):
+                    data = data.isoformat()
+                pairs.append((entry.name, "" if data is None else str(data)))
+        return pairs
 
     def validate_rotation(self, field):
         if not any(entry.data for entry in field):
@@ -101,6 +135,8 @@ class MoveForm(Form):
     duration_minutes = IntegerField(
         "Duration in minutes", validators=[DataRequired(), NumberRange(5, 480)]
     )
+    # Shown only when the new time is near another call of the series.
+    move_anyway = BooleanField("Move it anyway")
     submit = SubmitField("Move the call")
 
     def __init__(self, *args, **kwargs):

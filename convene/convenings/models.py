@@ -44,7 +44,8 @@ class Series(db.Model):
 
 
 class SeriesHost(db.Model):
-    """One place in the rotation of host partners."""
+    """One partner in the rotation, which is a queue of turns: `position` 0 hosts the next
+    new call (unless a turn is owed, see SkippedCall), then goes to the back."""
 
     __tablename__ = "series_hosts"
     __table_args__ = (sa.UniqueConstraint("series_id", "position"),)
@@ -70,6 +71,36 @@ class SeriesSkip(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.String(200))
 
     series: Mapped[Series] = relationship(back_populates="skips")
+
+
+class TurnState(enum.StrEnum):
+    OWED = "owed"  # the partner hosts the next new call of the series
+    REPAID = "repaid"  # a new call has used the turn
+    FORFEITED = "forfeited"  # the partner was not (or is no longer) in the rotation
+
+
+class SkippedCall(db.Model):
+    """A call a series edit cancelled: its date became a skipped date, or left the series.
+
+    A host is a commitment, so the partner is owed the turn it lost (it hosts the next new
+    call), and removing the skip brings the same call back (same row, same UID).
+    """
+
+    __tablename__ = "skipped_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("series.id", ondelete="CASCADE"), index=True
+    )
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    turn: Mapped[TurnState] = mapped_column(
+        enum_type(TurnState, name="turn_state"), default=TurnState.OWED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    call: Mapped["Call"] = relationship()
+    organisation: Mapped[Organisation] = relationship()
 
 
 class CallStatus(enum.StrEnum):
@@ -141,21 +172,6 @@ class Call(db.Model):
 
     def has_started(self, now: datetime | None = None) -> bool:
         return self.starts_at <= (now or utcnow())
-
-    @property
-    def is_untouched(self) -> bool:
-        """Nobody has changed or prepared it: a series edit may delete it outright."""
-        return not (
-            self.is_time_by_hand
-            or self.is_host_by_hand
-            or self.title
-            or self.agenda
-            or self.notes
-            or self.rsvps
-            or self.attendances
-            or self.resources
-            or self.status != CallStatus.SCHEDULED
-        )
 
     def bump_revision(self) -> None:
         """Call after any change a calendar must pick up (feeds use it as SEQUENCE)."""

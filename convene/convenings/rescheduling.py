@@ -1,16 +1,34 @@
-"""Moving, cancelling and reassigning one call. The call keeps its identity; each change
-a calendar must see goes through bump_revision, and everyone who answered is told."""
+"""Moving, cancelling, reinstating and reassigning one call. The call keeps its identity;
+each change a calendar must see goes through bump_revision, and everyone who answered is told.
 
-from datetime import datetime
+A host's own change and a change that follows an edit of the series go through the same
+flows here, so the same people hear the same way.
+"""
+
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from convene.accounts.models import Organisation
+from convene.accounts.models import Member, Organisation
 from convene.convenings import notices
 from convene.convenings.errors import CallError
 from convene.convenings.models import Call, CallStatus
 from convene.extensions import db
 from convene.types import utcnow
+from convene.zones import localize
+
+# Two calls of one series closer than this (or on one day) are probably a mistake.
+NEAR = timedelta(hours=1)
+
+
+class MoveConflict(CallError):
+    """The new time falls on the day of another call of the series, or within an hour of
+    one: moved only when the person moving it confirms."""
+
+    def __init__(self, calls: list[Call]):
+        self.calls = calls
+        names = "; ".join(f"{c.label} on {c.slot_date:%-d %B %Y}" for c in calls)
+        super().__init__(f"Another call of this series is that day or within an hour: {names}.")
 
 
 def lock_call(call_id: int) -> Call | None:
@@ -34,26 +52,107 @@ def _check_changeable(call: Call, now: datetime) -> None:
         raise CallError("This call has already started, so it can no longer be changed.")
 
 
-def move_call(
-    call: Call, starts_at: datetime, duration_minutes: int, now: datetime | None = None
-) -> datetime:
-    """Give the call a new start and/or duration; returns the previous start."""
-    now = now or utcnow()
-    _check_changeable(call, now)
+def neighbours(call: Call, starts_at: datetime, duration_minutes: int) -> list[Call]:
+    """Other calls of the series (not cancelled) on the local day of `starts_at`, or less
+    than an hour before or after the call's new span."""
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    day = localize(starts_at, call.zone).date()
+    nearby = db.session.scalars(
+        select(Call)
+        .where(
+            Call.series_id == call.series_id,
+            Call.id != call.id,
+            Call.status != CallStatus.CANCELLED,
+            Call.starts_at > starts_at - timedelta(days=2),
+            Call.starts_at < ends_at + timedelta(days=2),
+        )
+        .order_by(Call.starts_at)
+    )
+    return [
+        other
+        for other in nearby
+        if localize(other.starts_at, call.zone).date() == day
+        or (other.starts_at < ends_at + NEAR and starts_at < other.ends_at + NEAR)
+    ]
+
+
+def _check_new_time(call: Call, starts_at: datetime, duration_minutes: int, now: datetime):
     if starts_at <= now:
         raise CallError("The new time has already passed: choose a time in the future.")
     if not 5 <= duration_minutes <= 480:
         raise CallError("A call lasts between 5 and 480 minutes.")
     if starts_at == call.starts_at and duration_minutes == call.duration_minutes:
         raise CallError("That is the call's current time and length: nothing to change.")
+
+
+def _move(call: Call, starts_at: datetime, duration_minutes: int) -> datetime:
+    """The one way a call's time changes: a new revision, and those who answered are told."""
     previous_start, previous_duration = call.starts_at, call.duration_minutes
     call.starts_at = starts_at
     call.duration_minutes = duration_minutes
-    call.status = CallStatus.MOVED
-    call.is_time_by_hand = True
     call.bump_revision()
     notices.call_moved(call, previous_start, previous_duration)
     return previous_start
+
+
+def move_call(
+    call: Call, starts_at: datetime, duration_minutes: int, now: datetime | None = None,
+    confirm_conflicts: bool = False,
+) -> datetime:  # fmt: skip
+    """A host gives the call a new start and/or duration; returns the previous start.
+
+    Onto the day of another call of the series, or within an hour of one, only with
+    `confirm_conflicts` (else MoveConflict names the other calls and nothing changes).
+    """
+    now = now or utcnow()
+    _check_changeable(call, now)
+    _check_new_time(call, starts_at, duration_minutes, now)
+    if not confirm_conflicts:
+        others = neighbours(call, starts_at, duration_minutes)
+        if others:
+            raise MoveConflict(others)
+    call.status = CallStatus.MOVED
+    call.is_time_by_hand = True
+    return _move(call, starts_at, duration_minutes)
+
+
+def follow_series(
+    call: Call, slot_date: date, starts_at: datetime, duration_minutes: int, zone_name: str,
+    now: datetime | None = None,
+) -> datetime:  # fmt: skip
+    """Move a call with its series (an admin changed its weekday, time or length).
+
+    The same move as a host's, told the same way, but the call keeps following the series:
+    it is not marked as moved by hand, and takes the series' slot and zone.
+    """
+    now = now or utcnow()
+    _check_changeable(call, now)
+    _check_new_time(call, starts_at, duration_minutes, now)
+    call.slot_date = slot_date
+    call.zone = zone_name
+    return _move(call, starts_at, duration_minutes)
+
+
+def reinstate_call(
+    call: Call, actor: Member | None = None, starts_at: datetime | None = None,
+    duration_minutes: int | None = None, now: datetime | None = None,
+) -> None:  # fmt: skip
+    """Bring back a call a series edit cancelled (its skipped date was removed).
+
+    The same row, so the same UID in every calendar, with a higher revision (SEQUENCE).
+    Those who had answered are told through the move notice until a notice of its own
+    exists; `actor` is who brought it back, for the record of changes.
+    """
+    now = now or utcnow()
+    if not call.is_cancelled:
+        raise CallError("This call is not cancelled.")
+    starts_at = starts_at or call.starts_at
+    duration_minutes = duration_minutes or call.duration_minutes
+    if starts_at <= now:
+        raise CallError("This call's time has passed: it cannot be brought back.")
+    call.status = CallStatus.MOVED if call.is_time_by_hand else CallStatus.SCHEDULED
+    call.cancel_reason = None
+    _move(call, starts_at, duration_minutes)
 
 
 def cancel_call(call: Call, reason: str, now: datetime | None = None) -> None:

@@ -10,7 +10,7 @@ from convene.accounts.forms import ConfirmForm
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.accounts.permissions import role_required
 from convene.calendar.invitations import call_event
-from convene.convenings import listings, record, rescheduling, rsvps, swaps
+from convene.convenings import listings, record, rescheduling, rotation, rsvps, swaps
 from convene.convenings.errors import CallError
 from convene.convenings.forms import (
     AgendaForm,
@@ -43,9 +43,11 @@ from convene.convenings.permissions import (
 )
 from convene.convenings.series_editing import (
     SeriesDetails,
+    apply_series_plan,
+    create_series,
     format_skips,
     parse_skips,
-    save_series,
+    plan_series_edit,
 )
 from convene.extensions import db
 from convene.inputs import clamp_page
@@ -229,18 +231,27 @@ def move(call_id: int):
         zone=call.zone,
         duration_minutes=call.duration_minutes,
     )
+    neighbours = []
     if form.validate_on_submit():
         try:
             starts_at = to_utc(form.day.data, form.wall_time.data, form.zone.data)
-            rescheduling.move_call(call, starts_at, form.duration_minutes.data)
+            rescheduling.move_call(
+                call,
+                starts_at,
+                form.duration_minutes.data,
+                confirm_conflicts=form.move_anyway.data,
+            )
             db.session.commit()
+        except rescheduling.MoveConflict as exc:
+            db.session.rollback()
+            neighbours = exc.calls
         except (CallError, ZoneError) as exc:
             db.session.rollback()
             form.wall_time.errors.append(str(exc))
         else:
             flash("The call is moved; everyone who answered is told.", "success")
             return redirect(url_for("convenings.call", call_id=call.id))
-    return render_template("convenings/move_form.html", call=call, form=form)
+    return render_template("convenings/move_form.html", call=call, form=form, neighbours=neighbours)
 
 
 @bp.route("/calls/<int:call_id>/cancel", methods=["GET", "POST"])
@@ -399,10 +410,32 @@ def series_list():
     return render_template("convenings/series_list.html", series=series)
 
 
+def _series_details(form: SeriesForm) -> SeriesDetails:
+    return SeriesDetails(
+        name=form.name.data,
+        first_date=form.first_date.data,
+        weekday=form.weekday.data,
+        local_time=form.local_time.data,
+        zone=form.zone.data,
+        interval_weeks=form.interval_weeks.data,
+        duration_minutes=form.duration_minutes.data,
+        horizon_weeks=form.horizon_weeks.data,
+        video_url=form.video_url.data,
+        dial_in_number=form.dial_in_number.data,
+        dial_in_code=form.dial_in_code.data,
+        description=form.description.data,
+        rotation_ids=form.rotation_ids(),
+        skips=parse_skips(form.skips.data),
+        rotation_seen=form.seen_rotation(),
+    )
+
+
 @bp.route("/admin/series/new", methods=["GET", "POST"])
 @bp.route("/admin/series/<int:series_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_series(series_id: int | None = None):
+    """A new series is saved at once; an edit shows its plan first and is saved only when
+    the admin confirms that same plan (its key), so nothing shifts unseen."""
     series = db.get_or_404(Series, series_id) if series_id is not None else None
     partners = db.session.scalars(
         select(Organisation)
@@ -413,37 +446,39 @@ def edit_series(series_id: int | None = None):
         fields = ["name", "first_date", "local_time", "zone", "interval_weeks",
                   "duration_minutes", "horizon_weeks", "video_url", "dial_in_number",
                   "dial_in_code", "description"]  # fmt: skip
+        queue = rotation.load_queue(series).cycle
         form = SeriesForm(
             partners,
             data={name: getattr(series, name) for name in fields}
             | {
                 "weekday": series.first_date.weekday(),
                 "skips": format_skips(series),
-                "rotation": [str(h.organisation_id) for h in series.rotation],
+                "rotation": [str(o) for o in queue],
+                "rotation_seen": ",".join(str(o) for o in queue),
             },
         )
     else:
         form = SeriesForm(partners)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.revise.data:
         try:
-            details = SeriesDetails(
-                name=form.name.data,
-                first_date=form.first_date.data,
-                weekday=form.weekday.data,
-                local_time=form.local_time.data,
-                zone=form.zone.data,
-                interval_weeks=form.interval_weeks.data,
-                duration_minutes=form.duration_minutes.data,
-                horizon_weeks=form.horizon_weeks.data,
-                video_url=form.video_url.data,
-                dial_in_number=form.dial_in_number.data,
-                dial_in_code=form.dial_in_code.data,
-                description=form.description.data,
-                rotation_ids=form.rotation_ids(),
-                skips=parse_skips(form.skips.data),
-            )
-            series, _changes = save_series(series, details)
-            db.session.commit()
+            details = _series_details(form)
+            if series is None:
+                series, _created = create_series(details)
+                db.session.commit()
+                flash(f"{series.name} is saved and its calls are scheduled.", "success")
+                return redirect(url_for("convenings.series_list"))
+            stale = False
+            if form.confirm.data:
+                series = rotation.lock_series(series.id)
+                plan = plan_series_edit(series, details)
+                if plan.key == form.plan_key.data:
+                    apply_series_plan(plan, actor=current_user)
+                    db.session.commit()
+                    flash(f"{series.name} is saved; everyone affected is told.", "success")
+                    return redirect(url_for("convenings.series_list"))
+                db.session.rollback()
+                stale = True
+            plan = plan_series_edit(series, details)
         except CallError as exc:
             db.session.rollback()
             form.skips.errors.append(str(exc))
@@ -451,6 +486,26 @@ def edit_series(series_id: int | None = None):
             db.session.rollback()
             form.name.errors.append("Another series already has this name.")
         else:
-            flash(f"{series.name} is saved and its calls are scheduled.", "success")
-            return redirect(url_for("convenings.series_list"))
-    return render_template("convenings/series_form.html", form=form, series=series)
+            form.plan_key.data = plan.key
+            return render_template(
+                "convenings/series_preview.html",
+                form=form,
+                series=series,
+                plan=plan,
+                stale=stale,
+                carried=form.carried(),
+            )
+    return render_template(
+        "convenings/series_form.html", form=form, series=series, owed=_owed(series)
+    )
+
+
+def _owed(series: Series | None) -> list[tuple[Organisation, Call]]:
+    """The turns the series owes, for the form to show: (partner, the call it lost)."""
+    if series is None:
+        return []
+    owed = rotation.load_queue(series).owed
+    calls = {
+        c.id: c for c in db.session.scalars(select(Call).where(Call.id.in_([c for c, _ in owed])))
+    }
+    return [(db.session.get(Organisation, o), calls[c]) for c, o in owed]

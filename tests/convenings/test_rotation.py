@@ -1,13 +1,17 @@
 import threading
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 
 from convene.convenings import rotation
-from convene.convenings.models import Call, CallStatus, Rsvp, RsvpAnswer, SeriesSkip
+from convene.convenings.models import Call, TurnState
+from convene.convenings.rotation import RotationError, TurnQueue
 from convene.extensions import db
+from tests.conftest import BACKEND, _pg_admin
 from tests.convenings.conftest import calls_of
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -122,92 +126,157 @@ def test_a_wall_time_the_clocks_skip_falls_forward(make_series):
     assert second.starts_at.astimezone(NEW_YORK).time() == time(2, 30)
 
 
-# --- regenerating after an edit -----------------------------------------------------------
+# --- the queue of turns ------------------------------------------------------------------
+
+
+def test_each_new_call_takes_the_next_turn_and_the_partner_goes_to_the_back():
+    queue = TurnQueue(cycle=[1, 2, 3])
+    assert [queue.take() for _ in range(4)] == [1, 2, 3, 1]
+    assert queue.cycle == [2, 3, 1]
+
+
+def test_a_turn_given_back_comes_first_oldest_first_then_the_cycle_goes_on():
+    queue = TurnQueue(cycle=[1, 2, 3])
+    queue.give_back(call_id=10, organisation_id=3)
+    queue.give_back(call_id=11, organisation_id=2)
+    assert queue.upcoming(5) == [3, 2, 1, 2, 3]
+    assert [queue.take() for _ in range(3)] == [3, 2, 1]
+    assert queue.skipped == {10: (3, TurnState.REPAID), 11: (2, TurnState.REPAID)}
+
+
+def test_a_partner_out_of_the_rotation_is_owed_nothing():
+    queue = TurnQueue(cycle=[1, 2])
+    queue.give_back(call_id=10, organisation_id=9)
+    assert queue.skipped[10] == (9, TurnState.FORFEITED) and queue.upcoming(2) == [1, 2]
+    queue.give_back(call_id=11, organisation_id=2)
+    queue.edit_rotation([1])
+    assert queue.skipped[11] == (2, TurnState.FORFEITED) and queue.upcoming(2) == [1, 1]
+
+
+def test_bringing_a_call_back_takes_its_turn_back():
+    owed = TurnQueue(cycle=[1, 2, 3])
+    owed.give_back(call_id=10, organisation_id=2)
+    owed.bring_back(10)
+    assert owed.skipped == {} and owed.upcoming(3) == [1, 2, 3]
+    # Already used by a new call: the partner goes to the back instead.
+    used = TurnQueue(cycle=[1, 2, 3])
+    used.give_back(call_id=10, organisation_id=2)
+    assert used.take() == 2
+    used.bring_back(10)
+    assert used.skipped == {} and used.cycle == [1, 3, 2]
+
+
+def test_rotation_edits_added_join_at_the_back_removed_leave_order_as_written():
+    queue = TurnQueue(cycle=[1, 2, 3])
+    queue.edit_rotation([4, 1, 2, 3])  # written first, still joins at the back
+    assert queue.cycle == [1, 2, 3, 4]
+    queue.edit_rotation([3, 1, 4])  # 2 leaves; 3 now goes first
+    assert queue.cycle == [3, 1, 4]
+    with pytest.raises(RotationError):
+        queue.edit_rotation([1, 1])
+    with pytest.raises(RotationError):
+        queue.edit_rotation([])
+
+
+def test_the_order_the_form_showed_keeps_the_queue_where_it_has_got_to():
+    """The form showed [1, 2, 3]; a call was made meanwhile, so the queue is [2, 3, 1]."""
+    queue = TurnQueue(cycle=[2, 3, 1])
+    queue.edit_rotation([1, 2, 3, 4], seen=[1, 2, 3])
+    assert queue.cycle == [2, 3, 1, 4]
+    queue.edit_rotation([4, 3, 2, 1], seen=[2, 3, 1, 4])  # a real reorder
+    assert queue.cycle == [4, 3, 2, 1]
+
+
+def test_materialise_keeps_the_queue_so_the_next_extend_goes_on_from_it(make_series, make_org):
+    a, b, c = (make_org("partner") for _ in range(3))
+    series = make_series(partners=[a, b, c], first_date=date(2026, 10, 1))
+    rotation.materialise(series, date(2026, 10, 29))  # a, b, c
+    db.session.commit()
+    assert rotation.load_queue(series).cycle == [a.id, b.id, c.id]
+    rotation.materialise(series, date(2026, 11, 26))  # a, b
+    db.session.commit()
+    assert [x.host_organisation_id for x in calls_of(series)] == [a.id, b.id, c.id, a.id, b.id]
+    assert rotation.load_queue(series).cycle == [c.id, a.id, b.id]
+    assert [h.position for h in series.rotation] == [0, 1, 2]
+
+
+# --- migration 0008 -------------------------------------------------------------------------
 
 
 @pytest.fixture
-def live_series(upcoming_series, make_org):
-    partners = [make_org("partner") for _ in range(3)]
-    return upcoming_series(partners=partners, horizon_weeks=12), partners
+def empty_database_url(tmp_path, database_url):
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path / 'turns.sqlite'}"
+        return
+    name = f"convene_turns_{uuid.uuid4().hex[:10]}"
+    with _pg_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield database_url.rsplit("/", 1)[0] + f"/{name}"
+    with _pg_admin() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def test_edit_updates_untouched_future_calls_in_place(live_series):
-    series, _ = live_series
-    before = {c.slot_date: (c.id, c.revision) for c in calls_of(series)}
-    series.local_time = time(15, 0)
-    result = rotation.regenerate_after_edit(series)
-    db.session.commit()
-    after = calls_of(series)
-    assert result.updated == len(after) == len(before)
-    for call in after:
-        assert before[call.slot_date][0] == call.id  # same record
-        assert call.revision == before[call.slot_date][1] + 1
-        assert call.starts_at.astimezone(NEW_YORK).time() == time(15, 0)
+def test_migration_puts_each_rotation_in_queue_order_where_the_old_rule_had_got_to(
+    make_app, empty_database_url
+):
+    """Old rule: slot index modulo rotation. The calls fill the slots 1 Oct, (15 Oct skipped),
+    29 Oct, 12 Nov, 26 Nov and 10 Dec: the next slot's index is 5, so c is next, then a, b."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        before = ScriptDirectory.from_config(config).get_revision("0008_rotation_turns")
+        upgrade(revision=before.down_revision)
+        run = lambda sql: db.session.execute(sql_text(sql))  # noqa: E731
+        for n, name in enumerate(["a", "b", "c"], start=1):
+            run(
+                "INSERT INTO organisations (kind, name, slug, zone, created_at) VALUES"
+                f" ('partner', '{name}', '{name}', 'America/New_York', '2026-01-01 00:00:00')"
+            )
+        run(
+            "INSERT INTO series (name, first_date, local_time, zone, interval_weeks,"
+            " duration_minutes, horizon_weeks, created_at, updated_at) VALUES ('S',"
+            " '2026-10-01', '13:00:00', 'America/New_York', 2, 60, 26, '2026-01-01 00:00:00',"
+            " '2026-01-01 00:00:00')"
+        )
+        for position, organisation_id in enumerate([1, 2, 3, 1]):  # a twice: kept once
+            run(
+                "INSERT INTO series_hosts (series_id, position, organisation_id)"
+                f" VALUES (1, {position}, {organisation_id})"
+            )
+        run("INSERT INTO series_skips (series_id, day) VALUES (1, '2026-10-15')")
+        days = ["2026-10-01", "2026-10-29", "2026-11-12", "2026-11-26", "2026-12-10"]
+        for n, day in enumerate(days):
+            status, reason = ("cancelled", rotation_reason()) if n == 4 else ("scheduled", "")
+            run(
+                "INSERT INTO calls (series_id, slot_date, starts_at, duration_minutes, zone,"
+                " host_organisation_id, status, cancel_reason, is_time_by_hand,"
+                " is_host_by_hand, revision, created_at, updated_at) VALUES"
+                f" (1, '{day}', '{day} 17:00:00', 60, 'America/New_York', {n % 3 + 1},"
+                f" '{status}', {repr(reason) if reason else 'NULL'}, false, false, 0,"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        db.session.commit()
+        upgrade()
+        order = run(
+            "SELECT organisation_id FROM series_hosts WHERE series_id = 1 ORDER BY position"
+        ).scalars()
+        # Slots up to 10 Dec without the skip: 5 handed out, of a rotation of 3 (a, b, c).
+        assert list(order) == [3, 1, 2]
+        assert run("SELECT call_id, turn FROM skipped_calls").all() == [(5, "forfeited")]
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision=before.down_revision)
+        db.session.remove()
 
 
-def test_edit_keeps_hand_made_changes_rsvps_titles_and_notes(live_series, make_member, make_org):
-    series, partners = live_series
-    first, second, third = calls_of(series)[:3]
-    moved_to = first.starts_at + timedelta(hours=2)
-    first.starts_at, first.is_time_by_hand = moved_to, True
-    other = make_org("partner")
-    second.host_organisation_id, second.is_host_by_hand = other.id, True
-    third.title, third.agenda, third.notes = "311 data", "1. Intro", "Some notes"
-    member = make_member()
-    db.session.add(Rsvp(call=third, member=member, answer=RsvpAnswer.YES))
-    db.session.commit()
-
-    series.local_time = time(9, 0)
-    series.rotation.reverse()
-    for position, host in enumerate(series.rotation):
-        host.position = position + 100
-    db.session.flush()
-    for position, host in enumerate(series.rotation):
-        host.position = position
-    rotation.regenerate_after_edit(series)
-    db.session.commit()
-
-    db.session.refresh(first)
-    db.session.refresh(second)
-    db.session.refresh(third)
-    assert first.starts_at == moved_to  # time set by hand kept
-    assert second.host_organisation_id == other.id  # host set by hand kept
-    assert second.starts_at.astimezone(NEW_YORK).time() == time(9, 0)  # but time follows
-    assert first.host_organisation_id == series.rotation[0].organisation_id  # host follows
-    assert third.title == "311 data" and third.agenda == "1. Intro" and third.notes
-    assert [r.member_id for r in third.rsvps] == [member.id]
-    assert third.starts_at.astimezone(NEW_YORK).time() == time(9, 0)
-
-
-def test_edit_deletes_untouched_vanished_calls_and_cancels_touched_ones(live_series, make_member):
-    series, _ = live_series
-    calls = calls_of(series)
-    untouched, answered = calls[1], calls[2]
-    db.session.add(Rsvp(call=answered, member=make_member(), answer=RsvpAnswer.MAYBE))
-    db.session.commit()
-    untouched_id = untouched.id
-    series.skips.append(SeriesSkip(day=untouched.slot_date, reason="Holiday"))
-    series.skips.append(SeriesSkip(day=answered.slot_date, reason="Holiday"))
-    result = rotation.regenerate_after_edit(series)
-    db.session.commit()
-    assert result.deleted == 1 and result.cancelled == 1
-    assert db.session.get(Call, untouched_id) is None
-    db.session.refresh(answered)
-    assert answered.status == CallStatus.CANCELLED
-    assert answered.cancel_reason == rotation.VANISHED_REASON
-    assert len(answered.rsvps) == 1
-
-
-def test_edit_leaves_past_calls_alone(make_series):
-    series = make_series(first_date=date.today() - timedelta(weeks=6), horizon_weeks=8)
-    rotation.materialise(series, rotation.horizon(series))
-    db.session.commit()
-    past = [c for c in calls_of(series) if c.starts_at < datetime.now(UTC)]
-    snapshot = [(c.id, c.starts_at, c.revision) for c in past]
-    series.local_time = time(8, 0)
-    rotation.regenerate_after_edit(series)
-    db.session.commit()
-    assert [(c.id, c.starts_at, c.revision) for c in past] == snapshot
+def rotation_reason() -> str:
+    return "The series changed: there is no call on this date any more."
 
 
 @pytest.mark.postgres_only
