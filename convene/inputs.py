@@ -20,7 +20,7 @@ from werkzeug.utils import cached_property
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 # Everything that ends a line somewhere: CR, LF, NEL, LS, PS, plus vertical tab and form feed.
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
-_SPACES = re.compile(r"[\t\r\n\x0b\x0c\x85\u2028\u2029]+")
+_SPACES = re.compile(r"\s+")  # every kind of white space, line breaks included
 
 # A query parameter longer than this is cut: nothing Convene looks up by is longer, and
 # pages that echo a search back never echo a huge one.
@@ -35,7 +35,7 @@ def clean(value: str) -> str:
 
 
 def single_line(value: str | None) -> str:
-    """Text for a title, a name or a mail header: one line, no controls, trimmed."""
+    """Text for a title, a name or a mail header: one trimmed line, single spaces."""
     return _SPACES.sub(" ", clean(value or "")).strip()
 
 
@@ -52,6 +52,11 @@ class Parameters(ImmutableMultiDict):
         if type is int and isinstance(value, int) and not -ID_MAX - 1 <= value <= ID_MAX:
             return default
         return value
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis showing where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _cleaned(parameters, limit: int | None = None) -> Parameters:

@@ -8,14 +8,11 @@ backslash followed by N as a line break (RFC 5545's escape for one), so it is on
 """
 
 import re
-import unicodedata
 
-# C0 and C1 controls except tab, LF and CR; lone surrogates; the two non-characters; the
-# byte order mark (icalendar drops it when it reads a file, so it cannot round-trip).
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\ufeff]")
-_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
-_SPACES = re.compile(r"\s+")
-_TRAILING = re.compile(r"[ \t]+\n")
+from convene.inputs import clean, shorten
+from convene.inputs import multi_line as _multi_line
+from convene.inputs import single_line as _single_line
+
 _URI_JUNK = re.compile(r"[\s\"<>\\^`{|}]")
 
 # A title longer than this says nothing more in a calendar (and mail subjects cut earlier).
@@ -23,20 +20,20 @@ SINGLE_LINE_MAX = 1000
 
 
 def _clean(value) -> str:
-    text = unicodedata.normalize("NFC", _CONTROLS.sub("", str(value or "")))
-    return text.replace("\\N", "\n")
+    """What every request gets (`convene.inputs.clean`), for values stored before it did;
+    minus the byte order mark, which icalendar drops when it reads a file."""
+    return clean(str(value or "")).replace("\ufeff", "").replace("\\N", "\n")
 
 
 def single_line(value, limit: int = SINGLE_LINE_MAX) -> str:
-    """One line: every run of white space (line breaks included) becomes one space."""
-    text = _SPACES.sub(" ", _clean(value)).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """One line: line breaks and tabs become spaces."""
+    return shorten(_single_line(_clean(value)), limit)
 
 
 def multi_line(value) -> str:
     """Lines joined by LF, tabs as spaces, no trailing blanks on a line or at the ends."""
-    text = _LINE_BREAKS.sub("\n", _clean(value)).replace("\t", " ")
-    return _TRAILING.sub("\n", text).strip()
+    lines = _multi_line(_clean(value)).replace("\t", " ").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 def uri(value) -> str | None:

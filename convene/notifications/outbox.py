@@ -18,7 +18,6 @@ import re
 import signal
 import smtplib
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +31,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from convene.extensions import db, mail
+from convene.inputs import clean, shorten, single_line
 from convene.notifications.models import OutboxMessage, OutboxStatus
 from convene.types import utcnow
 
@@ -41,9 +41,7 @@ SUBJECT_MAX = 300  # the outbox column
 ADDRESS_MAX = 254  # RFC 5321's limit on a forward path, and the outbox column
 REASON_MAX = 2000
 
-# Controls (C0, C1, DEL) and lone surrogates, which no header may carry; then white space
-# in any form, line breaks included, which a header holds only as single spaces.
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# White space in any form, which an address holds nowhere.
 _SPACES = re.compile(r"\s+")
 _ADDRESS = re.compile(r"[^@\s\"(),:;<>\[\]\\]{1,64}@[^@\s\"(),:;<>\[\]\\]{1,253}")
 
@@ -54,14 +52,12 @@ class PermanentFailure(Exception):
 
 def header_text(value, limit: int = SUBJECT_MAX) -> str:
     """Text fit for a mail header: no controls, one line, trimmed, at most `limit` long."""
-    text = unicodedata.normalize("NFC", _CONTROLS.sub("", str(value or "")))
-    text = _SPACES.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(single_line(str(value or "")), limit)
 
 
 def mail_address(value) -> str:
     """An address as stored: no controls or white space anywhere in it."""
-    return _SPACES.sub("", _CONTROLS.sub("", str(value or "")))[:ADDRESS_MAX]
+    return _SPACES.sub("", clean(str(value or "")))[:ADDRESS_MAX]
 
 
 def address_problem(address: str) -> str | None:

@@ -196,12 +196,3 @@ def unpick_item(item: AgendaItem, member: Member) -> bool:
     )
     return removed.rowcount > 0
 
-
-def toggle_pick(item: AgendaItem, member: Member) -> bool:
-    """Deprecated: kept only for tests/calendar/test_summit_feeds.py until it calls pick_item.
-
-    No view toggles: a request says whether it picks or unpicks.
-    """
-    if unpick_item(item, member):
-        return False
-    return pick_item(item, member)

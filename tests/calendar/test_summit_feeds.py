@@ -9,7 +9,7 @@ from convene.calendar.subscriptions import subscription_for
 from convene.extensions import db
 from convene.summit import registration as registrations
 from convene.summit import seating
-from convene.summit.agenda import toggle_pick
+from convene.summit.agenda import pick_item
 from convene.summit.models import AgendaPick, SessionSignup, SignupStatus
 from tests.calendar.conftest import calendar_part, icaljs, parse_all
 
@@ -72,7 +72,7 @@ def test_personal_feed_carries_registration_agenda_sessions_and_tables(
     plenary = make_agenda_item(summit)
     picked = make_agenda_item(summit, kind="breakout", title="Data inventories")
     skipped = make_agenda_item(summit, kind="breakout", title="Not for me")
-    toggle_pick(picked, member)
+    pick_item(picked, member)
     reception = make_session(summit, title="Reception")
     db.session.add(SessionSignup(session=reception, member=member, status=SignupStatus.SIGNED_UP))
     dinner = make_session(summit, kind="assigned", title="Dinner", is_published=True)
