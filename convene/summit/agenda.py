@@ -195,4 +195,3 @@ def unpick_item(item: AgendaItem, member: Member) -> bool:
         )
     )
     return removed.rowcount > 0
-
