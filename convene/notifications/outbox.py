@@ -33,6 +33,7 @@ from sqlalchemy import select
 from convene.extensions import db, mail
 from convene.inputs import clean, shorten, single_line
 from convene.notifications.models import OutboxMessage, OutboxStatus
+from convene.notifications.preferences import MailTopic
 from convene.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -91,11 +92,14 @@ def queue_email(
     subject: str,
     template: str,
     attachments: Iterable[Attachment | None] = (),
+    topic: MailTopic | None = None,
     **context,
 ) -> OutboxMessage:
     """Render mail/<template>.txt (and .html when present) into a pending outbox row.
 
-    The subject and address are normalised here, for every mail. Attachments that are None
+    `topic` is None for essential mail, else the kind of optional mail it is (the member's
+    choice for that topic decides whether and when it goes). The subject and address are
+    normalised here, for every mail. Attachments that are None
     (an invitation that could not be built) are left out. An address no mail can reach is
     stored as failed, with its reason, instead of pending.
     """
