@@ -110,7 +110,7 @@ def _tell_supporters(topic: Topic, call: Call) -> None:
             f"Your topic is on the call on {format_instant(call.starts_at, zone, 'date')}",
             "topics/scheduled",
             member=member,
-            topic=topic,
+            call_topic=topic,  # `topic` is queue_email's kind of mail
             call=call,
             is_proposer=member.id == topic.proposer_id,
             when=format_instant(call.starts_at, zone),
