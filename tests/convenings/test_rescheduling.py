@@ -1,10 +1,16 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from convene.convenings.errors import CallError
 from convene.convenings.models import CallStatus, RsvpAnswer
-from convene.convenings.rescheduling import cancel_call, move_call, reassign_host
+from convene.convenings.rescheduling import (
+    MoveConflict,
+    cancel_call,
+    move_call,
+    neighbours,
+    reassign_host,
+)
 from convene.convenings.rsvps import answer_rsvp
 from convene.extensions import db
 from tests.conftest import body_of
@@ -164,3 +170,90 @@ def test_simultaneous_cancels_cancel_and_announce_once(make_app, answered_call):
     assert _race(make_app, 4, cancel) == ["ok", "refused", "refused", "refused"]
     db.session.expire_all()
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == before + len(people)
+
+
+# --- moving next to another call of the series ---------------------------------------------
+
+
+@pytest.fixture
+def two_calls(make_series, make_call):
+    """Two calls of one series two weeks apart, at 13:00 in New York, and one of another."""
+    series = make_series()
+    day = (datetime.now(UTC) + timedelta(days=3)).date()
+    first = make_call(series=series, starts_at=_new_york(day, 13, 0))
+    second = make_call(series=series, starts_at=_new_york(day + timedelta(days=14), 13, 0))
+    return first, second
+
+
+def _new_york(day, hour, minute):
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_moving_onto_the_day_of_another_call_of_the_series_needs_confirming(
+    two_calls, make_call, make_member, deliver_mail
+):
+    first, second = two_calls
+    answer_rsvp(first, make_member(), "yes")
+    db.session.commit()
+    deliver_mail()
+    evening = _new_york(second.slot_date, 18, 0)  # five hours after, but the same day
+    with pytest.raises(MoveConflict) as refused:
+        move_call(first, evening, 60)
+    assert refused.value.calls == [second]
+    assert second.label in str(refused.value)
+    db.session.rollback()
+    assert first.revision == 0 and first.status == CallStatus.SCHEDULED
+    assert deliver_mail() == []
+    move_call(first, evening, 60, confirm_conflicts=True)
+    db.session.commit()
+    assert first.starts_at == evening and first.revision == 1
+
+
+def test_within_an_hour_of_another_call_counts_across_midnight_and_an_hour_apart_does_not(
+    make_series, make_call
+):
+    series = make_series()
+    day = (datetime.now(UTC) + timedelta(days=5)).date()
+    call = make_call(series=series, starts_at=_new_york(day, 13, 0))
+    late = make_call(series=series, starts_at=_new_york(day + timedelta(days=8), 0, 30))
+    eve = day + timedelta(days=7)
+    assert neighbours(call, _new_york(eve, 23, 0), 60) == [late]  # ends 30 minutes before
+    assert neighbours(call, _new_york(eve, 22, 0), 30) == []  # 2 hours apart, another day
+
+
+def test_cancelled_calls_and_other_series_do_not_count(two_calls, make_call):
+    first, second = two_calls
+    cancel_call(second, "Holiday")
+    other_series = make_call(starts_at=_new_york(first.slot_date + timedelta(days=1), 13, 0))
+    db.session.commit()
+    assert neighbours(first, second.starts_at, 60) == []
+    assert neighbours(first, other_series.starts_at, 60) == []
+
+
+def test_the_move_form_names_the_other_call_and_moves_only_when_ticked(
+    two_calls, make_member, client_for
+):
+    first, second = two_calls
+    second.title = "Open data policy"
+    db.session.commit()
+    host = client_for(make_member("host", organisation=first.host_organisation))
+    data = {
+        "day": second.slot_date.isoformat(),
+        "wall_time": "15:00",
+        "zone": "America/New_York",
+        "duration_minutes": "60",
+    }
+    warned = host.post(f"/calls/{first.id}/move", data=data)
+    page = warned.get_data(as_text=True)
+    assert warned.status_code == 200
+    assert "Open data policy" in page and "Move it anyway" in page
+    assert f"/calls/{second.id}" in page
+    db.session.refresh(first)
+    assert first.revision == 0
+    assert "Move it anyway" not in host.get(f"/calls/{first.id}/move").get_data(as_text=True)
+    moved = host.post(f"/calls/{first.id}/move", data=data | {"move_anyway": "y"})
+    assert moved.status_code == 302
+    db.session.refresh(first)
+    assert first.starts_at == _new_york(second.slot_date, 15, 0) and first.revision == 1

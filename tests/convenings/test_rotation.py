@@ -233,7 +233,7 @@ def test_migration_puts_each_rotation_in_queue_order_where_the_old_rule_had_got_
         before = ScriptDirectory.from_config(config).get_revision("0008_rotation_turns")
         upgrade(revision=before.down_revision)
         run = lambda sql: db.session.execute(sql_text(sql))  # noqa: E731
-        for n, name in enumerate(["a", "b", "c"], start=1):
+        for name in ["a", "b", "c"]:
             run(
                 "INSERT INTO organisations (kind, name, slug, zone, created_at) VALUES"
                 f" ('partner', '{name}', '{name}', 'America/New_York', '2026-01-01 00:00:00')"

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -317,7 +318,11 @@ def test_admin_creates_and_edits_a_series_by_form(make_org, make_member, client_
     form = admin.get(f"/admin/series/{series.id}/edit").get_data(as_text=True)
     assert "Holiday" in form and 'value="13:00"' in form
     data["local_time"] = "15:00"
-    assert admin.post(f"/admin/series/{series.id}/edit", data=data).status_code == 302
+    preview = admin.post(f"/admin/series/{series.id}/edit", data=data).get_data(as_text=True)
+    assert "Calls moved (3)" in preview  # shown first (tests/convenings/test_series_plans.py)
+    key = re.search(r'name="plan_key" type="hidden" value="(\w+)"', preview).group(1)
+    confirmed = data | {"plan_key": key, "confirm": "1"}
+    assert admin.post(f"/admin/series/{series.id}/edit", data=confirmed).status_code == 302
     db.session.expire_all()
     calls = calls_of(series)
     assert calls[1].starts_at == kept
