@@ -21,7 +21,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.mime.text import MIMEText
 from email.utils import formataddr, make_msgid, parseaddr
+from html import escape
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -30,10 +32,16 @@ from flask_mail import Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
+from convene.accounts.models import Member, normalise_email
 from convene.extensions import db, mail
 from convene.inputs import clean, shorten, single_line
-from convene.notifications.models import OutboxMessage, OutboxStatus
-from convene.notifications.preferences import MailTopic
+from convene.notifications.models import DigestItem, OutboxMessage, OutboxStatus
+from convene.notifications.preferences import (
+    MailChoice,
+    MailTopic,
+    choice_for,
+    unsubscribe_headers,
+)
 from convene.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -87,6 +95,33 @@ class Attachment:
     data: bytes
 
 
+class TooManyInvitations(ValueError):
+    """A message given more than one calendar part: a programming error (one event per
+    message, or clients show one meeting and drop the rest, or none at all)."""
+
+
+def one_invitation(attachments: Iterable[Attachment | None]) -> list[Attachment]:
+    """The attachments, without the Nones and with at most one invitation.
+
+    A second invitation raises under test (where it must be fixed); elsewhere it is logged
+    and left out, so the change that caused the mail still commits and the mail goes with
+    its first invitation.
+    """
+    kept, calendars = [], 0
+    for attachment in attachments:
+        if attachment is None:
+            continue
+        if _is_calendar(attachment.content_type):
+            calendars += 1
+            if calendars > 1:
+                if current_app.testing:
+                    raise TooManyInvitations("one event per message: a second invitation")
+                log.error("mail: a second invitation left out (one event per message)")
+                continue
+        kept.append(attachment)
+    return kept
+
+
 def queue_email(
     recipient: str,
     subject: str,
@@ -94,19 +129,36 @@ def queue_email(
     attachments: Iterable[Attachment | None] = (),
     topic: MailTopic | None = None,
     **context,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Render mail/<template>.txt (and .html when present) into a pending outbox row.
 
-    `topic` is None for essential mail, else the kind of optional mail it is (the member's
-    choice for that topic decides whether and when it goes). The subject and address are
-    normalised here, for every mail. Attachments that are None
+    `topic` is None for essential mail, which always goes. Optional mail follows the
+    recipient member's choice for its topic: never queues nothing, digest holds the text
+    for their daily digest (attachments left out), at once queues it with the member and
+    topic that its unsubscribe headers name; either of the first two returns None. The
+    subject and address are normalised here, for every mail. Attachments that are None
     (an invitation that could not be built) are left out. An address no mail can reach is
     stored as failed, with its reason, instead of pending.
     """
+    topic = MailTopic(topic) if topic is not None else None  # a wrong kind fails loudly
     subject = header_text(subject)
     recipient = mail_address(recipient)
+    member_id = choice = None
+    if topic is not None:
+        member_id = db.session.scalar(
+            select(Member.id).where(Member.email == normalise_email(recipient))
+        )
+        if member_id is not None:
+            choice = choice_for(member_id, topic)
+    if choice == MailChoice.NEVER:
+        return None
     context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
+    if choice == MailChoice.DIGEST:
+        db.session.add(
+            DigestItem(member_id=member_id, topic=topic, subject=subject, body_text=text)
+        )
+        return None
     try:
         html = render_template(f"mail/{template}.html", subject=subject, **context)
     except TemplateNotFound as exc:
@@ -124,11 +176,13 @@ def queue_email(
                 "content_type": a.content_type,
                 "data": base64.b64encode(a.data).decode("ascii"),
             }
-            for a in attachments
-            if a is not None
+            for a in one_invitation(attachments)
         ],
         status=OutboxStatus.PENDING,
         next_attempt_at=utcnow(),
+        member_id=member_id,
+        topic=topic if member_id is not None else None,
+        is_digest=False,
     )
     problem = address_problem(recipient)
     if problem is not None:
@@ -150,6 +204,10 @@ def _to_mail(message: OutboxMessage) -> Message:
         raise PermanentFailure(problem)
     try:
         mail_message = _build(message, recipient)
+        mail_message.extra_headers = {  # RFC 8058, for optional mail and digests
+            **(mail_message.extra_headers or {}),
+            **unsubscribe_headers(message),
+        }
         if mail_message.has_bad_headers():
             raise PermanentFailure("a header holds a line break")
         mail_message.as_bytes()  # what cannot be written now never can be
@@ -161,25 +219,108 @@ def _to_mail(message: OutboxMessage) -> Message:
 
 
 def _build(message: OutboxMessage, recipient: str) -> Message:
-    mail_message = Message(
+    """The MIME message; with an invitation, in the shape every client shows as a meeting:
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            text/html
+            text/calendar; charset=utf-8; method=REQUEST (or CANCEL)
+          application/ics  invite.ics  (attachment: the same bytes)
+
+    The shape Google Calendar sends: Gmail draws its card from the inline text/calendar
+    part, Outlook and Apple Mail treat it as a meeting request (RFC 6047 2.4), and the
+    application/ics copy is a file to import for clients that read neither (it is not
+    text/calendar, so no client takes it for a second meeting).
+    """
+    items = list(message.attachments or [])
+    calendar = next((i for i in items if _is_calendar(i["content_type"])), None)
+    html = message.body_html
+    if calendar is not None and html is None:
+        html = html_from_text(message.body_text)
+    mail_message = _Message(
         subject=header_text(message.subject),
         recipients=[recipient],
         body=message.body_text,
-        html=message.body_html,
+        html=html,
         sender=_sender(),
         extra_headers={"X-Convene-Outbox-Id": str(message.id)},
     )
     mail_message.msgId = make_msgid(domain="convene", idstring=f"outbox-{message.id}")
-    for item in message.attachments or []:
+    for item in items:
+        data = base64.b64decode(item["data"])
+        if item is calendar:
+            mail_message.calendar = (data, _method(item["content_type"]))
+            filename, content_type = ICS_FILENAME, "application/ics"
+        elif _is_calendar(item["content_type"]):
+            log.error("mail %s: a second invitation left out (one event per message)", message.id)
+            continue
+        else:
+            filename, content_type = item["filename"], item["content_type"]
         mail_message.attachments.append(
             MailAttachment(
-                filename=item["filename"],
-                data=base64.b64decode(item["data"]),
-                content_type=item["content_type"],
+                filename=filename,
+                data=data,
+                content_type=content_type,
                 disposition="attachment",
             )
         )
     return mail_message
+
+
+ICS_FILENAME = "invite.ics"
+
+
+def _is_calendar(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "text/calendar"
+
+
+def _method(content_type: str) -> str:
+    """The iTIP method a calendar attachment was queued with (REQUEST without one)."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "method":
+            return value.strip().strip('"').upper()
+    return "REQUEST"
+
+
+class _Message(Message):
+    """Flask-Mail's message, plus an inline text/calendar part inside its alternative."""
+
+    calendar: tuple[bytes, str] | None = None  # (iCalendar bytes, iTIP method)
+
+    def _message(self):
+        root = super()._message()
+        if self.calendar is None:
+            return root
+        data, method = self.calendar
+        (alternative,) = [p for p in root.get_payload() if p.get_content_subtype() == "alternative"]
+        part = MIMEText(data.decode("utf-8"), "calendar", "utf-8")
+        part.set_param("method", method)
+        alternative.attach(part)
+        return root
+
+
+def html_from_text(text: str) -> str:
+    """An HTML part made of the text one (escaped, links made links): clients that show a
+    meeting expect one beside the text/calendar part."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", (text or "").strip()):
+        lines = [_LINK.sub(_link, escape(line)) for line in block.split("\n")]
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
+        + "\n".join(paragraphs)
+        + "\n</body></html>\n"
+    )
+
+
+_LINK = re.compile(r"https?://[^\s<>&\"]+(?:&amp;[^\s<>&\"]+)*")
+
+
+def _link(match: re.Match) -> str:
+    url = match.group(0)
+    return f'<a href="{url}">{url}</a>'
 
 
 def _transport(mail_message: Message, message: OutboxMessage) -> None:
