@@ -227,7 +227,7 @@ def save_queue(series: Series, queue: TurnQueue) -> None:
                     turn=state,
                 )
             )
-        else:
+        elif (record.organisation_id, record.turn) != (organisation_id, state):
             record.organisation_id, record.turn = organisation_id, state
     db.session.flush()
 

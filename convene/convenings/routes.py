@@ -46,6 +46,7 @@ from convene.convenings.series_editing import (
     apply_series_plan,
     create_series,
     format_skips,
+    lock_for_edit,
     parse_skips,
     plan_series_edit,
 )
@@ -469,7 +470,7 @@ def edit_series(series_id: int | None = None):
                 return redirect(url_for("convenings.series_list"))
             stale = False
             if form.confirm.data:
-                series = rotation.lock_series(series.id)
+                series = lock_for_edit(series.id)
                 plan = plan_series_edit(series, details)
                 if plan.key == form.plan_key.data:
                     apply_series_plan(plan, actor=current_user)

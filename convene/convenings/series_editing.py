@@ -439,12 +439,36 @@ def plan_series_edit(
     )
 
 
+def lock_for_edit(series_id: int, now: datetime | None = None) -> Series | None:
+    """The series and its calls still to come, locked until the transaction ends.
+
+    Planning then applying under these locks makes the plan applied the plan computed: a
+    host moving one of the calls at the same time waits, or is waited for (rows in id
+    order, as swaps lock them).
+    """
+    now = now or utcnow()
+    series = rotation.lock_series(series_id)
+    if series is not None:
+        db.session.scalars(
+            select(Call)
+            .where(
+                Call.series_id == series_id,
+                Call.starts_at > now,
+                Call.status != CallStatus.HELD,
+            )
+            .order_by(Call.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    return series
+
+
 def apply_series_plan(plan: SeriesPlan, actor: Member | None = None, now: datetime | None = None):
     """Save the edit exactly as planned: the series' fields, then each call through the
     host's own flows (same notices), then the new calls and the queue of turns.
 
-    The caller locks the series (`rotation.lock_series`) before planning, so that the plan
-    applied is the plan computed from what is stored.
+    The caller locks the series and its calls (`lock_for_edit`) before planning, so that
+    the plan applied is the plan computed from what is stored.
     """
     now = now or utcnow()
     series = plan.series

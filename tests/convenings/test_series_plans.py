@@ -18,6 +18,7 @@ from convene.convenings.series_editing import (
     SeriesDetails,
     Step,
     apply_series_plan,
+    lock_for_edit,
     plan_series_edit,
 )
 from convene.extensions import db
@@ -54,7 +55,7 @@ def details_of(series: Series, **changes) -> SeriesDetails:
 
 def save(series: Series, actor=None, **changes):
     """What the confirm step does: lock, plan, apply, commit. Returns the plan."""
-    series = rotation.lock_series(series.id)
+    series = lock_for_edit(series.id)
     plan = plan_series_edit(series, details_of(series, **changes))
     apply_series_plan(plan, actor=actor)
     db.session.commit()
@@ -371,7 +372,7 @@ def test_applying_a_plan_does_exactly_what_it_shows(edit, upcoming_series, make_
     before = snapshot(series)
     hosts_before = {k: v[3] for k, v in before.items()}
     mail_before = db.session.scalar(select(func.count(OutboxMessage.id)))
-    series = rotation.lock_series(series.id)
+    series = lock_for_edit(series.id)
     plan = plan_series_edit(series, details_of(series, **changes))
     shown = {s.call.id: s for s in plan.steps if s.call is not None}
     apply_series_plan(plan)
@@ -516,3 +517,46 @@ def test_plan_dates_are_in_the_future_only(network):
     series, _ = network
     plan = plan_series_edit(series, details_of(series, local_time=time(7, 0)))
     assert all(s.starts_at > utcnow() for s in plan.steps)
+
+
+@pytest.mark.postgres_only
+def test_two_admins_confirming_one_plan_at_once_save_it_once(
+    make_app, network, make_member, deliver_mail
+):
+    import threading
+
+    series, _ = network
+    holiday = calls_of(series)[3]
+    answer_rsvp(holiday, make_member(), "yes")
+    db.session.commit()
+    deliver_mail()
+    details = details_of(series, skips=[(holiday.slot_date, "Holiday")])
+    key = plan_series_edit(series, details).key
+    series_id = series.id
+    barrier, results = threading.Barrier(2), []
+
+    def confirm():
+        app = make_app()
+        with app.app_context():
+            try:
+                barrier.wait()
+                locked = lock_for_edit(series_id)
+                plan = plan_series_edit(locked, details)
+                if plan.key == key:
+                    apply_series_plan(plan)
+                    results.append("saved")
+                else:
+                    results.append("shown again")
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["saved", "shown again"]
+    db.session.expire_all()
+    assert db.session.get(Call, holiday.id).revision == 1
+    assert len(deliver_mail()) == 1
