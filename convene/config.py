@@ -71,6 +71,10 @@ class Config:
 
     INVITATION_HOURS = 7 * 24
     RESET_HOURS = 2
+    # Reminders go this many hours before a call or summit item (the mail worker sends them).
+    REMINDER_HOURS = 24
+    # The daily digest goes once this hour (0-23) has come in each member's own zone.
+    DIGEST_HOUR = 17
     # argon2 cost; tests lower it so that hashing does not dominate the suite.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -146,6 +150,8 @@ ENVIRONMENT = {
     "SIGN_IN_EMAIL_RATE_LIMIT": ("SIGN_IN_EMAIL_RATE_LIMIT", str),
     "INVITATION_HOURS": ("INVITATION_HOURS", int),
     "RESET_HOURS": ("RESET_HOURS", int),
+    "REMINDER_HOURS": ("REMINDER_HOURS", int),
+    "DIGEST_HOUR": ("DIGEST_HOUR", int),
 }
 
 
