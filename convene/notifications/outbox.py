@@ -18,7 +18,7 @@ import re
 import signal
 import smtplib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.mime.text import MIMEText
@@ -438,8 +438,14 @@ class _Stop:
         cls.requested = True
 
 
-def watch(interval: float = 5.0, stop_after: int | None = None) -> None:
-    """The worker loop behind `flask mail send --watch`: survives a database or SMTP outage."""
+def watch(
+    interval: float = 5.0, stop_after: int | None = None, jobs: Callable[[], object] | None = None
+) -> None:
+    """The worker loop behind `flask mail send --watch`: survives a database or SMTP outage.
+
+    `jobs` (reminders and digests) runs before each round's delivery, so what it queues
+    goes in the same round; a failure there is logged and never holds up delivery.
+    """
     _Stop.requested = False
     if stop_after is None:
         signal.signal(signal.SIGTERM, _Stop.request)
@@ -447,6 +453,14 @@ def watch(interval: float = 5.0, stop_after: int | None = None) -> None:
     rounds = 0
     while not _Stop.requested and (stop_after is None or rounds < stop_after):
         rounds += 1
+        if jobs is not None:
+            try:
+                jobs()
+            except Exception:
+                log.exception("mail: reminders or digests failed")
+                with contextlib.suppress(Exception):
+                    db.session.rollback()
+                db.session.remove()
         try:
             sent, failed = deliver_all()
         except Exception:  # the database went away: log, wait, try again
