@@ -10,6 +10,8 @@ from convene.accounts.models import Member
 from convene.convenings.errors import CallError
 from convene.convenings.models import Attendance, Call, CallResource, CallStatus
 from convene.extensions import db
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.types import utcnow
 
 
@@ -19,17 +21,27 @@ class Resource:
     url: str
 
 
-def save_agenda(call: Call, title: str | None, agenda: str | None) -> bool:
-    """Set the call's title and agenda (Markdown). A new title is a change calendars see."""
+def save_agenda(
+    call: Call, title: str | None, agenda: str | None, actor: Member | None = None
+) -> bool:
+    """Set the call's title and agenda (Markdown). A new title is a change calendars see;
+    either change is recorded, and sends those coming the call as it now reads."""
     if call.is_cancelled:
         raise CallError("This call is cancelled.")
     title = (title or "").strip()[:200] or None
-    call.agenda = (agenda or "").strip() or None
-    if title != call.title:
+    agenda = (agenda or "").strip() or None
+    before = {"title": call.title, "agenda": call.agenda}
+    call.agenda = agenda
+    retitled = title != call.title
+    if retitled:
         call.title = title
         call.bump_revision()
-        return True
-    return False
+    if before != {"title": call.title, "agenda": call.agenda}:
+        record_action(
+            ActionKind.CALL_AGENDA_SET, actor, call,
+            before=before, after={"title": call.title, "agenda": call.agenda},
+        )  # fmt: skip
+    return retitled
 
 
 def parse_resources(text: str | None) -> list[Resource]:
@@ -63,8 +75,10 @@ def record_call(
     resources: list[Resource],
     attendee_ids: list[int],
     now: datetime | None = None,
+    actor: Member | None = None,
 ) -> None:
-    """After the call: notes, resources and who attended; the call is then held."""
+    """After the call: notes, resources and who attended; the call is then held (its topic
+    too: the first record is an action, and tells the topic's supporters)."""
     now = now or utcnow()
     if call.is_cancelled:
         raise CallError("This call was cancelled, so there is nothing to record.")
@@ -92,5 +106,14 @@ def record_call(
             call.attendances.remove(attendance)
     for member_id in sorted(wanted - current.keys()):
         call.attendances.append(Attendance(member_id=member_id, recorded_at=now))
+    previous_status = call.status
     call.status = CallStatus.HELD
+    if previous_status != CallStatus.HELD:
+        change = {"before": {"status": previous_status}, "after": {"status": call.status}}
+        held = record_action(ActionKind.CALL_HELD, actor, call, attended=len(wanted), **change)
+        if held.topic_id is not None:  # the call's topic is held with it
+            record_action(
+                ActionKind.TOPIC_HELD, actor, call,
+                before={"status": "scheduled"}, after={"status": "held"},
+            )  # fmt: skip
     db.session.flush()

@@ -1,5 +1,6 @@
 """Moving, cancelling, reinstating and reassigning one call. The call keeps its identity;
-each change a calendar must see goes through bump_revision, and everyone who answered is told.
+each change a calendar must see goes through bump_revision and is recorded as an action,
+which tells everyone it concerns (see convene.notifications.who_hears_what).
 
 A host's own change and a change that follows an edit of the series go through the same
 flows here, so the same people hear the same way.
@@ -10,10 +11,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from convene.accounts.models import Member, Organisation
-from convene.convenings import notices
 from convene.convenings.errors import CallError
 from convene.convenings.models import Call, CallStatus
 from convene.extensions import db
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.types import utcnow
 from convene.zones import localize
 
@@ -85,19 +87,30 @@ def _check_new_time(call: Call, starts_at: datetime, duration_minutes: int, now:
         raise CallError("That is the call's current time and length: nothing to change.")
 
 
-def _move(call: Call, starts_at: datetime, duration_minutes: int) -> datetime:
-    """The one way a call's time changes: a new revision, and those who answered are told."""
+def _move(
+    call: Call, starts_at: datetime, duration_minutes: int, kind=ActionKind.CALL_MOVED,
+    actor: Member | None = None, before: dict | None = None, **details,
+) -> datetime:  # fmt: skip
+    """The one way a call's time changes: a new revision, and the change recorded (which
+    tells everyone it concerns)."""
     previous_start, previous_duration = call.starts_at, call.duration_minutes
     call.starts_at = starts_at
     call.duration_minutes = duration_minutes
     call.bump_revision()
-    notices.call_moved(call, previous_start, previous_duration)
+    record_action(
+        kind, actor, call,
+        before={"starts_at": previous_start, "duration_minutes": previous_duration}
+        | (before or {}),
+        after={"starts_at": starts_at, "duration_minutes": duration_minutes,
+               "status": call.status},
+        **details,
+    )  # fmt: skip
     return previous_start
 
 
 def move_call(
     call: Call, starts_at: datetime, duration_minutes: int, now: datetime | None = None,
-    confirm_conflicts: bool = False,
+    confirm_conflicts: bool = False, actor: Member | None = None,
 ) -> datetime:  # fmt: skip
     """A host gives the call a new start and/or duration; returns the previous start.
 
@@ -113,12 +126,12 @@ def move_call(
             raise MoveConflict(others)
     call.status = CallStatus.MOVED
     call.is_time_by_hand = True
-    return _move(call, starts_at, duration_minutes)
+    return _move(call, starts_at, duration_minutes, actor=actor)
 
 
 def follow_series(
     call: Call, slot_date: date, starts_at: datetime, duration_minutes: int, zone_name: str,
-    now: datetime | None = None,
+    now: datetime | None = None, actor: Member | None = None,
 ) -> datetime:  # fmt: skip
     """Move a call with its series (an admin changed its weekday, time or length).
 
@@ -130,7 +143,7 @@ def follow_series(
     _check_new_time(call, starts_at, duration_minutes, now)
     call.slot_date = slot_date
     call.zone = zone_name
-    return _move(call, starts_at, duration_minutes)
+    return _move(call, starts_at, duration_minutes, actor=actor, with_series=True)
 
 
 def reinstate_call(
@@ -140,8 +153,8 @@ def reinstate_call(
     """Bring back a call a series edit cancelled (its skipped date was removed).
 
     The same row, so the same UID in every calendar, with a higher revision (SEQUENCE).
-    Those who had answered are told through the move notice until a notice of its own
-    exists; `actor` is who brought it back, for the record of changes.
+    Recorded as reinstated, which tells those who had answered; `actor` is who brought it
+    back.
     """
     now = now or utcnow()
     if not call.is_cancelled:
@@ -151,24 +164,37 @@ def reinstate_call(
     if starts_at <= now:
         raise CallError("This call's time has passed: it cannot be brought back.")
     call.status = CallStatus.MOVED if call.is_time_by_hand else CallStatus.SCHEDULED
-    call.cancel_reason = None
-    _move(call, starts_at, duration_minutes)
+    previous_reason, call.cancel_reason = call.cancel_reason, None
+    _move(
+        call, starts_at, duration_minutes, ActionKind.CALL_REINSTATED, actor,
+        before={"status": CallStatus.CANCELLED, "reason": previous_reason},
+    )  # fmt: skip
 
 
-def cancel_call(call: Call, reason: str, now: datetime | None = None) -> None:
+def cancel_call(
+    call: Call, reason: str, now: datetime | None = None, actor: Member | None = None
+) -> None:
     """Cancel with a reason; the call stays listed, marked cancelled."""
     now = now or utcnow()
     _check_changeable(call, now)
     reason = (reason or "").strip()
     if not reason:
         raise CallError("Give a reason: it is sent to everyone who answered.")
+    previous_status = call.status
     call.status = CallStatus.CANCELLED
     call.cancel_reason = reason[:300]
     call.bump_revision()
-    notices.call_cancelled(call)
+    record_action(
+        ActionKind.CALL_CANCELLED, actor, call,
+        before={"status": previous_status, "starts_at": call.starts_at},
+        after={"status": call.status, "reason": call.cancel_reason},
+    )  # fmt: skip
 
 
-def reassign_host(call: Call, organisation: Organisation, now: datetime | None = None) -> None:
+def reassign_host(
+    call: Call, organisation: Organisation, now: datetime | None = None,
+    actor: Member | None = None,
+) -> None:  # fmt: skip
     """An admin gives the call to another partner directly (no swap needed)."""
     now = now or utcnow()
     _check_changeable(call, now)
@@ -180,4 +206,8 @@ def reassign_host(call: Call, organisation: Organisation, now: datetime | None =
     call.host_organisation = organisation
     call.is_host_by_hand = True
     call.bump_revision()
-    notices.host_reassigned(call, previous)
+    record_action(
+        ActionKind.CALL_HOST_REASSIGNED, actor, call,
+        before={"host_id": previous.id, "host": previous.name},
+        after={"host_id": organisation.id, "host": organisation.name},
+    )  # fmt: skip

@@ -5,11 +5,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from convene.accounts.models import Member
-from convene.convenings import notices
 from convene.convenings.conflicts import insert_unless_exists
 from convene.convenings.errors import CallError
 from convene.convenings.models import Call, Rsvp, RsvpAnswer
 from convene.extensions import db
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.types import utcnow
 
 
@@ -40,7 +41,7 @@ def answer_rsvp(
         inserted = insert_unless_exists(Rsvp, values, ["call_id", "member_id"])
         rsvp = _existing(call, member)
         if inserted:
-            notices.rsvp_recorded(rsvp)
+            _record(rsvp, None)
             return rsvp
         previous = rsvp.answer  # another request answered first: this answer replaces it
     if previous == answer:
@@ -48,5 +49,15 @@ def answer_rsvp(
     rsvp.answer = answer
     rsvp.answered_at = now
     db.session.flush()
-    notices.rsvp_recorded(rsvp, previous)
+    _record(rsvp, previous)
     return rsvp
+
+
+def _record(rsvp: Rsvp, previous: RsvpAnswer | None) -> None:
+    """Coming (yes or maybe) and not coming are two kinds: one adds the call to the
+    member's calendar, the other takes it out (if it was there)."""
+    kind = ActionKind.RSVP_DECLINED if rsvp.answer == RsvpAnswer.NO else ActionKind.RSVP_COMING
+    record_action(
+        kind, rsvp.member, rsvp.call, member=rsvp.member,
+        before={"answer": previous}, after={"answer": rsvp.answer},
+    )  # fmt: skip

@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from convene.accounts.models import Member
-from convene.convenings import notices
 from convene.convenings.errors import CallError
 from convene.convenings.models import Call, SwapRequest, SwapStatus
 from convene.convenings.permissions import can_answer_swap, can_host_call, can_withdraw_swap
 from convene.extensions import db
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.types import utcnow
 
 
@@ -63,7 +64,10 @@ def request_swap(
     )
     db.session.add(swap)
     db.session.flush()
-    notices.swap_requested(swap)
+    record_action(
+        ActionKind.SWAP_REQUESTED, actor, call,
+        swap_id=swap.id, other_call_id=other_call.id, message=swap.message,
+    )  # fmt: skip
     return swap
 
 
@@ -118,12 +122,27 @@ def answer_swap(
         db.session.flush()
         db.session.expire(call, ["host_organisation"])
         db.session.expire(other, ["host_organisation"])
+        for changed, was in ((call, swap.from_organisation), (other, swap.to_organisation)):
+            now_hosting = changed.host_organisation
+            record_action(
+                ActionKind.CALL_HOST_SWAPPED, actor, changed,
+                before={"host_id": was.id, "host": was.name},
+                after={"host_id": now_hosting.id, "host": now_hosting.name},
+                swap_id=swap.id,
+            )  # fmt: skip
     swap.status = SwapStatus.ACCEPTED if accept else SwapStatus.DECLINED
     swap.answered_by_id = actor.id
     swap.answered_at = now
     db.session.flush()
-    notices.swap_answered(swap)
+    _record_answer(actor, swap)
     return swap
+
+
+def _record_answer(actor: Member, swap: SwapRequest) -> None:
+    record_action(
+        ActionKind.SWAP_ANSWERED, actor, swap.call,
+        swap_id=swap.id, other_call_id=swap.other_call_id, verb=swap.status.value,
+    )  # fmt: skip
 
 
 def withdraw_swap(actor: Member, swap_id: int, now: datetime | None = None) -> SwapRequest:
@@ -137,5 +156,5 @@ def withdraw_swap(actor: Member, swap_id: int, now: datetime | None = None) -> S
     swap.answered_by_id = actor.id
     swap.answered_at = now
     db.session.flush()
-    notices.swap_answered(swap)
+    _record_answer(actor, swap)
     return swap

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from convene.accounts.models import Member
 from convene.extensions import db
-from convene.summit import notices
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.summit.models import (
     Registration,
     RegistrationStatus,
@@ -155,9 +156,15 @@ def register(
     except IntegrityError as exc:  # a second tab beat this one to it
         raise RegistrationError(f"{member.name} is already registered for {summit.name}.") from exc
     if has_seat:
-        notices.registration_confirmed(registration)
+        record_action(
+            ActionKind.REGISTRATION_CONFIRMED, actor, registration, member=member,
+            after={"status": registration.status},
+        )  # fmt: skip
     else:
-        notices.registration_waitlisted(registration, waitlist_position(registration))
+        record_action(
+            ActionKind.REGISTRATION_WAITLISTED, actor, registration, member=member,
+            after={"status": registration.status}, position=waitlist_position(registration),
+        )  # fmt: skip
     return registration
 
 
@@ -195,16 +202,20 @@ def cancel(registration: Registration, actor: Member | None = None, now=None) ->
     if registration.status == RegistrationStatus.CANCELLED:
         raise RegistrationError("That registration is already cancelled.")
     lock_member(registration.member_id)  # a join in flight finishes first, then is released
+    previous_status = registration.status
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     registration.revision += 1
-    _release_social_places(registration)
-    notices.registration_cancelled(registration, actor)
+    _release_social_places(registration, actor)
+    record_action(
+        ActionKind.REGISTRATION_CANCELLED, actor, registration, member=registration.member,
+        before={"status": previous_status}, after={"status": registration.status},
+    )  # fmt: skip
     db.session.flush()
-    return promote_waitlisted(summit, now)
+    return promote_waitlisted(summit, now, actor)
 
 
-def _release_social_places(registration: Registration) -> None:
+def _release_social_places(registration: Registration, actor: Member | None = None) -> None:
     """A cancelled attendee leaves their open sessions (freeing places) and their seats."""
     from convene.summit.sessions import leave_session
 
@@ -217,7 +228,7 @@ def _release_social_places(registration: Registration) -> None:
         )
     ).all()
     for signup in signups:
-        leave_session(signup)
+        leave_session(signup, actor)
     slot_ids = (
         select(SessionSlot.id)
         .join(SocialSession)
@@ -262,7 +273,9 @@ def waitlist_position(registration: Registration) -> int | None:
     return None
 
 
-def promote_waitlisted(summit: Summit, now: datetime | None = None) -> list[Registration]:
+def promote_waitlisted(
+    summit: Summit, now: datetime | None = None, actor: Member | None = None
+) -> list[Registration]:
     """Fill every free seat from the waitlist (call with the summit locked)."""
     now = now or utcnow()
     free = summit.capacity - confirmed_count(summit.id)
@@ -273,16 +286,27 @@ def promote_waitlisted(summit: Summit, now: datetime | None = None) -> list[Regi
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.revision += 1
-        notices.promoted_from_waitlist(registration)
+        record_action(
+            ActionKind.REGISTRATION_PROMOTED, actor, registration, member=registration.member,
+            before={"status": RegistrationStatus.WAITLISTED}, after={"status": registration.status},
+        )  # fmt: skip
         promoted.append(registration)
     db.session.flush()
     return promoted
 
 
 def substitute(
-    registration: Registration, replacement: Member, actor: Member | None = None
+    registration: Registration,
+    replacement: Member,
+    actor: Member | None = None,
+    answers: Answers = Answers(),
 ) -> Registration:
-    """Give a registration's seat (or waitlist place) to a colleague from the same city."""
+    """Give a registration's seat (or waitlist place) to a colleague from the same city.
+
+    The colleague comes with their own answers (travel dates, needs): nothing of the
+    previous delegate's is kept, since the seating reads travel dates to mark people
+    absent. The action keeps both people and what the place held before.
+    """
     lock_summit(registration.summit_id)
     db.session.refresh(registration)
     if registration.status == RegistrationStatus.CANCELLED:
@@ -296,14 +320,33 @@ def substitute(
         raise RegistrationError(f"{replacement.name} already holds that place.")
     if live_registration(registration.summit_id, replacement.id) is not None:
         raise RegistrationError(f"{replacement.name} is already registered.")
+    _check_answers(registration.summit, answers)
     previous = registration.member
     lock_member(previous.id)  # as in cancel: no join slips in after the release
-    _release_social_places(registration)
+    _release_social_places(registration, actor)
+    before = _holder(registration)
     registration.member_id = replacement.id
     registration.member = replacement
-    registration.dietary_needs = None
-    registration.accessibility_needs = None
+    registration.dietary_needs = answers.dietary_needs or None
+    registration.accessibility_needs = answers.accessibility_needs or None
+    registration.arrives_on = answers.arrives_on
+    registration.departs_on = answers.departs_on
     registration.revision += 1
     db.session.flush()
-    notices.registration_substituted(registration, previous)
+    record_action(
+        ActionKind.REGISTRATION_SUBSTITUTED, actor, registration,
+        member=replacement, former_member=previous,
+        before=before, after=_holder(registration),
+    )  # fmt: skip
     return registration
+
+
+def _holder(registration: Registration) -> dict:
+    """Who holds a place and their travel dates, as the record keeps them."""
+    return {
+        "member_id": registration.member.id,
+        "member": registration.member.name,
+        "status": registration.status,
+        "arrives_on": registration.arrives_on,
+        "departs_on": registration.departs_on,
+    }

@@ -14,7 +14,9 @@ from sqlalchemy.orm import aliased, selectinload
 
 from convene.accounts.models import Member
 from convene.extensions import db
-from convene.summit import mixer, notices
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
+from convene.summit import mixer
 from convene.summit.models import (
     MustNotPair,
     Registration,
@@ -330,10 +332,15 @@ def review(session: SocialSession) -> Review:
 
 
 def move_attendee(
-    session: SocialSession, slot: SessionSlot, member_id: int, table: SessionTable
+    session: SocialSession,
+    slot: SessionSlot,
+    member_id: int,
+    table: SessionTable,
+    actor: Member | None = None,
 ) -> None:
     """Seat a member at another table in one slot, refusing a move that breaks seats,
-    absences or must-not pairs."""
+    absences or must-not pairs. After publishing, the move is a change they hear of (an
+    updated invitation naming the new table)."""
     if slot.session_id != session.id or table.slot_id != slot.id:
         raise SeatingError("That table is not in this session's slot.")
     slots = _load_slots(session)
@@ -356,6 +363,10 @@ def move_attendee(
             raise SeatingError(
                 f"{member.name} and {problem.members[other].name} must not sit together."
             )
+    was_at = next(
+        (slot_table for slot_table, people in tables[slot.id].items() if member_id in people),
+        None,
+    )
     db.session.execute(
         delete(SeatAssignment).where(
             SeatAssignment.slot_id == slot.id, SeatAssignment.member_id == member_id
@@ -365,10 +376,20 @@ def move_attendee(
     if session.is_published:
         session.revision += 1  # attendees' calendars show their table
     db.session.flush()
+    previous = db.session.get(SessionTable, was_at) if was_at is not None else None
+    record_action(
+        ActionKind.SEAT_MOVED, actor, session, member=member,
+        before={"table_id": was_at, "table": previous.name if previous else None},
+        after={"table_id": table.id, "table": table.name},
+        slot_id=slot.id, slot=slot.label, published=session.is_published,
+    )  # fmt: skip
 
 
-def publish(session: SocialSession, now: datetime | None = None) -> int:
-    """Publish the seating and email each seated attendee their tables; returns the count."""
+def publish(
+    session: SocialSession, now: datetime | None = None, actor: Member | None = None
+) -> int:
+    """Publish the seating, which sends each seated attendee one invitation per slot
+    naming their table; returns how many attendees are seated."""
     slots = _load_slots(session)
     problem = seating_problem(session, slots)
     tables = current_tables(slots)
@@ -380,18 +401,10 @@ def publish(session: SocialSession, now: datetime | None = None) -> int:
     session.is_published = True
     session.published_at = now or utcnow()
     session.revision += 1
-    by_member: dict[int, list] = defaultdict(list)
-    table_by_id = {t.id: t for s in slots for t in s.tables}
-    slot_by_id = {s.id: s for s in slots}
-    for slot_id, by_table in tables.items():
-        for table_id, people in by_table.items():
-            for member_id in people:
-                mates = [problem.members[m] for m in people if m != member_id]
-                by_member[member_id].append((slot_by_id[slot_id], table_by_id[table_id], mates))
-    for member_id, assignments in by_member.items():
-        assignments.sort(key=lambda a: a[0].position)
-        notices.tables_published(problem.members[member_id], assignments)
-    return len(by_member)
+    seated = {m for by_table in tables.values() for people in by_table.values() for m in people}
+    db.session.flush()
+    record_action(ActionKind.SEATING_PUBLISHED, actor, session, seated=len(seated))
+    return len(seated)
 
 
 def add_slot(

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from convene.accounts.models import Member
 from convene.extensions import db
-from convene.summit import notices
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.summit.models import (
     Registration,
     RegistrationStatus,
@@ -118,10 +119,16 @@ def join_session(session: SocialSession, member: Member) -> SessionSignup:
     signup = SessionSignup(session=session, member=member, status=status)
     db.session.add(signup)
     db.session.flush()
+    kind = (
+        ActionKind.SESSION_PLACE_GAINED
+        if status == SignupStatus.SIGNED_UP
+        else ActionKind.SESSION_WAITLISTED
+    )
+    record_action(kind, member, session, member=member, after={"status": status})
     return signup
 
 
-def leave_session(signup: SessionSignup) -> SessionSignup | None:
+def leave_session(signup: SessionSignup, actor: Member | None = None) -> SessionSignup | None:
     """Leave a session; a freed place goes to the first waiting. Returns who was promoted.
 
     The signup is read again under the session's lock: if a parallel request (a double
@@ -136,8 +143,13 @@ def leave_session(signup: SessionSignup) -> SessionSignup | None:
     if signup is None:
         return None
     had_place = signup.status == SignupStatus.SIGNED_UP
+    member = signup.member
     db.session.delete(signup)
     db.session.flush()
+    record_action(
+        ActionKind.SESSION_PLACE_LOST if had_place else ActionKind.SESSION_WAITLIST_LEFT,
+        actor, session, member=member, before={"status": signup.status},
+    )  # fmt: skip
     if not had_place:
         return None
     waiting = db.session.scalar(
@@ -152,8 +164,11 @@ def leave_session(signup: SessionSignup) -> SessionSignup | None:
     if waiting is None:
         return None
     waiting.status = SignupStatus.SIGNED_UP
-    notices.session_place_freed(waiting)
     db.session.flush()
+    record_action(
+        ActionKind.SESSION_PROMOTED, actor, session, member=waiting.member,
+        before={"status": SignupStatus.WAITLISTED}, after={"status": waiting.status},
+    )  # fmt: skip
     return waiting
 
 

@@ -4,6 +4,8 @@ from sqlalchemy import delete, select, update
 
 from convene.accounts.models import Member
 from convene.extensions import db
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.text import render_markdown
 from convene.topics.errors import TopicError
 from convene.topics.models import TITLE_MAX, Topic, TopicStatus, TopicVote
@@ -85,7 +87,8 @@ def _lock_topics(*topic_ids: int) -> dict[int, Topic]:
     return {t.id: t for t in topics}
 
 
-def decline_topic(topic: Topic, reason: str | None) -> Topic:
+def decline_topic(topic: Topic, reason: str | None, actor: Member | None = None) -> Topic:
+    """Decline an open topic with a reason, which its proposer and supporters are sent."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise TopicError("Give a reason: the proposer and voters will read it.")
@@ -96,13 +99,18 @@ def decline_topic(topic: Topic, reason: str | None) -> Topic:
         raise TopicError(f"Only open topics can be declined; this one is {topic.status.value}.")
     topic.status = TopicStatus.DECLINED
     topic.decline_reason = reason
+    record_action(
+        ActionKind.TOPIC_DECLINED, actor, topic,
+        before={"status": TopicStatus.OPEN}, after={"status": topic.status, "reason": reason},
+    )  # fmt: skip
     return topic
 
 
-def merge_topics(duplicate: Topic, survivor: Topic) -> int:
+def merge_topics(duplicate: Topic, survivor: Topic, actor: Member | None = None) -> int:
     """Fold a duplicate into a surviving topic; returns how many votes moved.
 
-    A member who supported both keeps one vote, on the survivor.
+    A member who supported both keeps one vote, on the survivor. The action keeps who
+    supported the duplicate (their votes move), so they can be told where it went.
     """
     if duplicate.id == survivor.id:
         raise TopicError("A topic cannot be merged into itself.")
@@ -114,6 +122,13 @@ def merge_topics(duplicate: Topic, survivor: Topic) -> int:
         raise TopicError(
             f"“{survivor.title}” is {survivor.status.value}: merge into an open or scheduled topic."
         )
+    supporter_ids = list(
+        db.session.scalars(
+            select(TopicVote.member_id)
+            .where(TopicVote.topic_id == duplicate.id)
+            .order_by(TopicVote.member_id)
+        )
+    )
     both = select(TopicVote.member_id).where(TopicVote.topic_id == survivor.id)
     db.session.execute(
         delete(TopicVote)
@@ -137,4 +152,11 @@ def merge_topics(duplicate: Topic, survivor: Topic) -> int:
     duplicate.merged_into = survivor
     db.session.flush()
     db.session.expire_all()
+    record_action(
+        ActionKind.TOPIC_MERGED, actor, duplicate,
+        before={"status": TopicStatus.OPEN, "supporter_ids": supporter_ids},
+        after={"status": TopicStatus.MERGED, "merged_into_id": survivor.id,
+               "merged_into": survivor.title},
+        votes_moved=moved,
+    )  # fmt: skip
     return moved

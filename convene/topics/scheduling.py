@@ -12,11 +12,11 @@ from convene.accounts.models import Member
 from convene.convenings.models import Call, CallStatus
 from convene.convenings.rescheduling import lock_call
 from convene.extensions import db
-from convene.notifications.outbox import queue_email
+from convene.history.actions import record_action
+from convene.history.models import ActionKind
 from convene.topics.errors import TopicError
-from convene.topics.models import Topic, TopicStatus, TopicVote
+from convene.topics.models import Topic, TopicStatus
 from convene.urls import external_url
-from convene.zones import format_instant, member_zone_name
 
 
 def topic_for_call(call_id: int, session: Session | None = None, lock: bool = False):
@@ -51,8 +51,9 @@ def _release(topic: Topic, call: Call) -> None:
     call.bump_revision()
 
 
-def schedule_topic(topic: Topic, call: Call) -> Topic:
-    """Make `topic` the theme of `call`; a topic the call had before goes back to open."""
+def schedule_topic(topic: Topic, call: Call, actor: Member | None = None) -> Topic:
+    """Make `topic` the theme of `call`; a topic the call had before goes back to open.
+    Recorded, which sends those coming the retitled call and tells the topic's supporters."""
     call = _lock_call(call.id)
     if call.status in (CallStatus.CANCELLED, CallStatus.HELD):
         raise TopicError(f"This call is {call.status.value}: choose a topic for an upcoming call.")
@@ -68,19 +69,30 @@ def schedule_topic(topic: Topic, call: Call) -> Topic:
     if topic is None or topic.status != TopicStatus.OPEN:
         status = topic.status.value if topic is not None else "gone"
         raise TopicError(f"Only open topics can be chosen; this one is {status}.")
+    previous_title = call.title
     if current is not None:
         _release(current, call)
         db.session.flush()  # free the call before another topic takes it
+        record_action(
+            ActionKind.TOPIC_UNSCHEDULED, actor, current, call,
+            before={"status": TopicStatus.SCHEDULED}, after={"status": current.status},
+            replaced_by_id=topic.id, replaced_by=topic.title,
+        )  # fmt: skip
     topic.status = TopicStatus.SCHEDULED
     topic.call = call
     call.title = topic.title
     call.bump_revision()
     db.session.flush()
-    _tell_supporters(topic, call)
+    record_action(
+        ActionKind.TOPIC_SCHEDULED, actor, topic, call,
+        before={"status": TopicStatus.OPEN, "call_title": previous_title,
+                "topic_id": current.id if current is not None else None},
+        after={"status": topic.status, "call_title": call.title},
+    )  # fmt: skip
     return topic
 
 
-def unschedule_topic(call: Call) -> Topic:
+def unschedule_topic(call: Call, actor: Member | None = None) -> Topic:
     """Take the topic off the call: it is open again, with its votes."""
     call = _lock_call(call.id)
     topic = topic_for_call(call.id, lock=True)
@@ -89,34 +101,12 @@ def unschedule_topic(call: Call) -> Topic:
     if topic.status != TopicStatus.SCHEDULED:
         raise TopicError(f"The topic is {topic.status.value}: it stays with the call.")
     _release(topic, call)
+    record_action(
+        ActionKind.TOPIC_UNSCHEDULED, actor, topic, call,
+        before={"status": TopicStatus.SCHEDULED, "call_title": topic.title},
+        after={"status": topic.status, "call_title": call.title},
+    )  # fmt: skip
     return topic
-
-
-def _tell_supporters(topic: Topic, call: Call) -> None:
-    """Mail the proposer and every active voter, each with the date in their own zone."""
-    members = db.session.scalars(
-        select(Member).where(
-            Member.active.is_(True),
-            (Member.id == topic.proposer_id)
-            | Member.id.in_(select(TopicVote.member_id).where(TopicVote.topic_id == topic.id)),
-        )
-    ).all()
-    topic_url = external_url("topics.topic", topic_id=topic.id)
-    call_url = call_page_url(call, external=True)
-    for member in members:
-        zone = member_zone_name(member)
-        queue_email(
-            member.email,
-            f"Your topic is on the call on {format_instant(call.starts_at, zone, 'date')}",
-            "topics/scheduled",
-            member=member,
-            call_topic=topic,  # `topic` is queue_email's kind of mail
-            call=call,
-            is_proposer=member.id == topic.proposer_id,
-            when=format_instant(call.starts_at, zone),
-            topic_url=topic_url,
-            call_url=call_url,
-        )
 
 
 def mark_topic_held_for_call(call: Call, session: Session | None = None) -> Topic | None:

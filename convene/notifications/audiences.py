@@ -1,0 +1,306 @@
+"""Who an action reaches, and the calendar event each person's mail carries.
+
+The who-hears-what table names these functions: each audience takes the recorded action
+and returns the members it concerns (active ones; the dispatcher tells each person once),
+each invitation builds the one event a message carries for one member.
+"""
+
+from sqlalchemy import or_, select
+
+from convene.accounts.models import Member, Role
+from convene.calendar.invitations import ACCEPTED, DECLINED, TENTATIVE, call_event, invitation
+from convene.calendar.summit_events import (
+    agenda_item_event,
+    registration_event,
+    slot_event,
+    social_session_event,
+)
+from convene.convenings.models import Rsvp, RsvpAnswer, SwapRequest
+from convene.extensions import db
+from convene.history.models import Action
+from convene.summit.models import (
+    AgendaKind,
+    AgendaPick,
+    Registration,
+    RegistrationStatus,
+    SeatAssignment,
+    SessionSlot,
+    SessionTable,
+)
+from convene.topics.models import Topic, TopicVote
+
+_active = Member.active.is_(True)
+
+
+def _members(query) -> list[Member]:
+    return list(db.session.scalars(query.where(_active).order_by(Member.id)))
+
+
+def _answered(action: Action, answers) -> list[Member]:
+    if action.call_id is None:
+        return []
+    return _members(
+        select(Member)
+        .join(Rsvp, Rsvp.member_id == Member.id)
+        .where(Rsvp.call_id == action.call_id, Rsvp.answer.in_(answers))
+    )
+
+
+# --- calls --------------------------------------------------------------------------------
+
+
+def coming(action: Action) -> list[Member]:
+    """Those who said yes or maybe to the call."""
+    return _answered(action, [RsvpAnswer.YES, RsvpAnswer.MAYBE])
+
+
+def not_coming(action: Action) -> list[Member]:
+    """Those who said no to the call."""
+    return _answered(action, [RsvpAnswer.NO])
+
+
+def answered(action: Action) -> list[Member]:
+    """Everyone who answered the call's RSVP, whatever they answered."""
+    return _answered(action, list(RsvpAnswer))
+
+
+def coming_unless_replaced(action: Action) -> list[Member]:
+    """Those coming to the call, unless another topic took this one's place (the call's
+    new topic tells them)."""
+    return [] if action.details.get("replaced_by_id") else coming(action)
+
+
+def _hosts_of(organisation_ids) -> list[Member]:
+    ids = [i for i in organisation_ids if i is not None]
+    if not ids:
+        return []
+    return _members(select(Member).where(Member.organisation_id.in_(ids), Member.role == Role.HOST))
+
+
+def call_hosts(action: Action) -> list[Member]:
+    """The hosts of the partner hosting the call."""
+    host_id = action.call.host_organisation_id if action.call is not None else None
+    return _hosts_of([host_id])
+
+
+def new_partner_hosts(action: Action) -> list[Member]:
+    """The hosts of the partner the call was given to."""
+    return _hosts_of([action.after.get("host_id")])
+
+
+def previous_partner_hosts(action: Action) -> list[Member]:
+    """The hosts of the partner that hosted the call before."""
+    return _hosts_of([action.before.get("host_id")])
+
+
+def _swap(action: Action) -> SwapRequest | None:
+    swap_id = action.details.get("swap_id")
+    return db.session.get(SwapRequest, swap_id) if swap_id else None
+
+
+def asked_partner_hosts(action: Action) -> list[Member]:
+    """The hosts of the partner asked to swap (they answer)."""
+    swap = _swap(action)
+    return _hosts_of([swap.to_organisation_id]) if swap else []
+
+
+def asking_partner_hosts(action: Action) -> list[Member]:
+    """The hosts of the partner asking to swap."""
+    swap = _swap(action)
+    return _hosts_of([swap.from_organisation_id]) if swap else []
+
+
+def both_partners_hosts(action: Action) -> list[Member]:
+    """The hosts of both partners of the swap."""
+    swap = _swap(action)
+    return _hosts_of([swap.from_organisation_id, swap.to_organisation_id]) if swap else []
+
+
+def rsvp_member_if_was_coming(action: Action) -> list[Member]:
+    """The member who answered no, if they had said yes or maybe (the call is in their
+    calendar); a first "no" needs no mail."""
+    was = action.before.get("answer")
+    if was not in (RsvpAnswer.YES.value, RsvpAnswer.MAYBE.value) or action.member is None:
+        return []
+    return [action.member]
+
+
+# --- topics -------------------------------------------------------------------------------
+
+
+def _supporters_of(topic_ids) -> list[Member]:
+    ids = [i for i in topic_ids if i is not None]
+    if not ids:
+        return []
+    voters = select(TopicVote.member_id).where(TopicVote.topic_id.in_(ids))
+    proposers = select(Topic.proposer_id).where(Topic.id.in_(ids))
+    return _members(select(Member).where(or_(Member.id.in_(voters), Member.id.in_(proposers))))
+
+
+def supporters(action: Action) -> list[Member]:
+    """The topic's proposer and everyone who voted for it (for a call: its topic's)."""
+    return _supporters_of([action.topic_id])
+
+
+def former_supporters(action: Action) -> list[Member]:
+    """The merged topic's proposer and those who had voted for it before the merge (their
+    votes now count for the other topic)."""
+    ids = set(action.before.get("supporter_ids") or [])
+    if action.topic is not None:
+        ids.add(action.topic.proposer_id)
+    return _members(select(Member).where(Member.id.in_(ids))) if ids else []
+
+
+# --- the summit ---------------------------------------------------------------------------
+
+
+def the_member(action: Action) -> list[Member]:
+    """The person it concerns (who registered, answered, holds the place or the seat)."""
+    return [action.member] if action.member is not None else []
+
+
+def former_member(action: Action) -> list[Member]:
+    """The person the place passed from."""
+    return [action.former_member] if action.former_member is not None else []
+
+
+def seated_member_if_published(action: Action) -> list[Member]:
+    """The person moved, once the seating is published (a draft tells nobody)."""
+    return the_member(action) if action.details.get("published") else []
+
+
+def _registered(action: Action, statuses) -> list[Member]:
+    if action.summit_id is None:
+        return []
+    return _members(
+        select(Member)
+        .join(Registration, Registration.member_id == Member.id)
+        .where(Registration.summit_id == action.summit_id, Registration.status.in_(statuses))
+    )
+
+
+def confirmed_attendees(action: Action) -> list[Member]:
+    """Everyone confirmed for the summit."""
+    return _registered(action, [RegistrationStatus.CONFIRMED])
+
+
+def waitlisted_registrants(action: Action) -> list[Member]:
+    """Everyone on the summit's waitlist."""
+    return _registered(action, [RegistrationStatus.WAITLISTED])
+
+
+def item_attendees(action: Action) -> list[Member]:
+    """For a plenary, everyone confirmed; for a breakout or site visit, the confirmed
+    attendees who put it on their agenda."""
+    item = action.agenda_item
+    if item is None:
+        return []
+    if item.kind == AgendaKind.PLENARY:
+        return confirmed_attendees(action)
+    picked = select(AgendaPick.member_id).where(AgendaPick.agenda_item_id == item.id)
+    return [m for m in confirmed_attendees(action) if m.id in set(db.session.scalars(picked))]
+
+
+def seated(action: Action) -> list[Member]:
+    """Everyone seated at a table of the session."""
+    if action.social_session_id is None:
+        return []
+    slots = select(SessionSlot.id).where(SessionSlot.session_id == action.social_session_id)
+    seats = select(SeatAssignment.member_id).where(SeatAssignment.slot_id.in_(slots))
+    return _members(select(Member).where(Member.id.in_(seats)))
+
+
+# --- the event each message carries -------------------------------------------------------
+
+
+def _partstat(action: Action, member: Member) -> str:
+    if action.call_id is None:
+        return ACCEPTED
+    answer = db.session.scalar(
+        select(Rsvp.answer).where(Rsvp.call_id == action.call_id, Rsvp.member_id == member.id)
+    )
+    return {RsvpAnswer.MAYBE: TENTATIVE, RsvpAnswer.NO: DECLINED}.get(answer, ACCEPTED)
+
+
+def call_invitation(action: Action, member: Member, context: dict, method: str):
+    """The call as feeds show it (join details included), with the member's answer."""
+    events = context["_events"]
+    if "call" not in events:
+        events["call"] = call_event(action.call_id, with_join_details=True)
+    return invitation(events["call"], member, method=method, partstat=_partstat(action, member))
+
+
+def registration_invitation(action: Action, member: Member, context: dict, method: str):
+    """The member's place at the summit, as one all-day event."""
+    registration = action.registration
+    if registration is None:
+        return None
+    return invitation(registration_event(registration, registration.summit), member, method)
+
+
+def summit_registration_invitation(action: Action, member: Member, context: dict, method: str):
+    """Each attendee's own place at the summit (its dates or venue changed)."""
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.summit_id == action.summit_id,
+            Registration.member_id == member.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    if registration is None:
+        return None
+    return invitation(registration_event(registration, registration.summit), member, method)
+
+
+def session_invitation(action: Action, member: Member, context: dict, method: str):
+    """The open social session."""
+    session = action.social_session
+    if session is None:
+        return None
+    return invitation(social_session_event(session, session.summit), member, method)
+
+
+def slot_invitation(action: Action, member: Member, context: dict, method: str):
+    """One sitting of an assigned session, naming the member's table."""
+    session = action.social_session
+    slot, table = context.get("slot"), context.get("table")
+    if session is None or slot is None:
+        return None
+    return invitation(slot_event(slot, session, session.summit, table=table), member, method)
+
+
+def agenda_item_invitation(action: Action, member: Member, context: dict, method: str):
+    """The agenda item (plenary, breakout or site visit)."""
+    item = action.agenda_item
+    if item is None:
+        return None
+    events = context["_events"]
+    if "item" not in events:
+        events["item"] = agenda_item_event(item, item.summit)
+    return invitation(events["item"], member, method)
+
+
+# --- one message per slot -----------------------------------------------------------------
+
+
+def each_seat(action: Action, member: Member) -> list[dict]:
+    """One message per slot the member is seated in (one event per message)."""
+    rows = db.session.execute(
+        select(SessionSlot, SessionTable)
+        .join(SeatAssignment, SeatAssignment.slot_id == SessionSlot.id)
+        .join(SessionTable, SessionTable.id == SeatAssignment.table_id)
+        .where(
+            SessionSlot.session_id == action.social_session_id,
+            SeatAssignment.member_id == member.id,
+        )
+        .order_by(SessionSlot.position)
+    ).all()
+    letters = []
+    for slot, table in rows:
+        mates = _members(
+            select(Member)
+            .join(SeatAssignment, SeatAssignment.member_id == Member.id)
+            .where(SeatAssignment.table_id == table.id, Member.id != member.id)
+        )
+        letters.append({"slot": slot, "table": table, "assignments": [(slot, table, mates)]})
+    return letters
