@@ -118,6 +118,7 @@ def _register_cli(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     from convene.accounts.permissions import can_manage_organisation
     from convene.calendar.links import google_calendar_url, outlook_calendar_url
+    from convene.history.wording import history_lines
     from convene.site.navigation import nav_items
     from convene.text import render_markdown
     from convene.zones import format_instant, viewer_zone_name
@@ -130,6 +131,7 @@ def _register_templates(app: Flask) -> None:
         can_manage_organisation=can_manage_organisation,
         google_calendar_url=google_calendar_url,
         outlook_calendar_url=outlook_calendar_url,
+        history_lines=history_lines,
     )
 
     @app.context_processor

@@ -482,7 +482,7 @@ def edit_series(series_id: int | None = None):
             plan = plan_series_edit(series, details)
         except CallError as exc:
             db.session.rollback()
-            form.skips.errors.append(str(exc))
+            form[getattr(exc, "field", "skips")].errors.append(str(exc))
         except IntegrityError:
             db.session.rollback()
             form.name.errors.append("Another series already has this name.")

@@ -38,6 +38,14 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 VANISHED_REASON = "The series changed: there is no call on this date any more."
 
 
+class SeriesError(CallError):
+    """A refused series edit, with the form field it is about."""
+
+    def __init__(self, message: str, field: str = "skips"):
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass
 class SeriesDetails:
     name: str
@@ -104,13 +112,15 @@ def _check_details(series: Series | None, details: SeriesDetails) -> None:
         )
     )
     if not ids or set(ids) - partners:
-        raise CallError("The rotation takes partner organisations only, at least one.")
+        raise SeriesError(
+            "The rotation takes partner organisations only, at least one.", "rotation"
+        )
     if len(set(ids)) != len(ids):
-        raise CallError("Each partner takes one place in the rotation.")
+        raise SeriesError("Each partner takes one place in the rotation.", "rotation")
     name = details.name.strip()
     other = db.session.scalar(select(Series.id).where(Series.name == name))
     if other is not None and (series is None or other != series.id):
-        raise CallError("Another series already has this name.")
+        raise SeriesError("Another series already has this name.", "name")
 
 
 def _write_fields(series: Series, details: SeriesDetails) -> None:
@@ -323,7 +333,7 @@ def plan_series_edit(
     try:
         queue.edit_rotation(details.rotation_ids, details.rotation_seen)
     except RotationError as exc:
-        raise CallError(str(exc)) from exc
+        raise SeriesError(str(exc), "rotation") from exc
     edited_cycle = list(queue.cycle)
     calls = db.session.scalars(
         select(Call).where(Call.series_id == series.id).order_by(Call.slot_date, Call.id)
