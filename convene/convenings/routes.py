@@ -487,6 +487,9 @@ def edit_series(series_id: int | None = None):
             db.session.rollback()
             form.name.errors.append("Another series already has this name.")
         else:
+            if plan.is_empty and not stale:
+                flash(f"Nothing to save: {series.name} is as it was.", "success")
+                return redirect(url_for("convenings.series_list"))
             form.plan_key.data = plan.key
             return render_template(
                 "convenings/series_preview.html",

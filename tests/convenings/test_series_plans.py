@@ -431,6 +431,9 @@ def _form_of(series: Series, **changes) -> dict:
         "duration_minutes": str(d.duration_minutes),
         "horizon_weeks": str(d.horizon_weeks),
         "video_url": d.video_url or "",
+        "dial_in_number": d.dial_in_number or "",
+        "dial_in_code": d.dial_in_code or "",
+        "description": d.description or "",
         "skips": "\n".join(f"{day.isoformat()} {reason or ''}" for day, reason in d.skips),
         "rotation_seen": ",".join(str(o) for o in d.rotation_seen),
     }
@@ -478,6 +481,10 @@ def test_the_edit_shows_the_plan_and_saves_only_on_confirming_it(
     db.session.refresh(call)
     assert call.is_cancelled
     assert [m["To"] for m in deliver_mail()] == [coming.email]
+    form = admin.get(f"/admin/series/{series.id}/edit").get_data(as_text=True)
+    assert f"Owed first: {call.host_organisation.name} (for the call of" in form
+    unchanged = admin.post(f"/admin/series/{series.id}/edit", data=_form_of(series))
+    assert unchanged.status_code == 302  # nothing to show, nothing to save
 
 
 def test_change_something_goes_back_to_the_form_with_the_values(network, make_member, client_for):
