@@ -121,10 +121,12 @@ def _register_templates(app: Flask) -> None:
     from convene.history.wording import history_lines
     from convene.site.navigation import nav_items
     from convene.text import render_markdown
-    from convene.zones import format_instant, viewer_zone_name
+    from convene.zones import format_instant, in_person_time, venue_city, viewer_zone_name
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["instant"] = format_instant
+    app.jinja_env.filters["in_person_time"] = in_person_time
+    app.jinja_env.filters["venue_city"] = venue_city
     app.jinja_env.globals.update(
         nav_items=nav_items,
         viewer_zone_name=viewer_zone_name,

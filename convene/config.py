@@ -54,6 +54,8 @@ class Config:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "Convene <convene@localhost>"
+    # The ORGANIZER of calendar invitations; None: MAIL_DEFAULT_SENDER's address.
+    ORGANIZER_EMAIL = None
     MAIL_MAX_ATTEMPTS = 12
     MAIL_TIMEOUT = 30  # seconds to wait for the SMTP server before a retry is scheduled
 
@@ -141,6 +143,7 @@ ENVIRONMENT = {
     "MAIL_USERNAME": ("MAIL_USERNAME", str),
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "ORGANIZER_EMAIL": ("ORGANIZER_EMAIL", str),
     "MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
     "MAIL_TIMEOUT": ("MAIL_TIMEOUT", float),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),

@@ -1,5 +1,6 @@
 """Time zones: which zone a viewer sees, and how a local wall time becomes a UTC instant."""
 
+import re
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -95,3 +96,53 @@ def format_instant(instant: datetime | None, zone_name: str | None = None, style
     if style == "short":
         return f"{local:%a %-d %b, %H:%M} {abbrev}"
     return f"{local:%a %-d %b %Y, %H:%M} {abbrev} ({name})"
+
+
+def zone_city(zone_name: str | None) -> str:
+    """The city part of an IANA name ("America/Argentina/Buenos_Aires": "Buenos Aires")."""
+    return str(zone_name or "UTC").rsplit("/", 1)[-1].replace("_", " ")
+
+
+# The end of a US address: ", ST" or ", ST 12345" (or ZIP+4).
+_STATE_AND_ZIP = re.compile(r"[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?")
+
+
+def venue_city(address: str | None, zone_name: str | None = None) -> str:
+    """The city of a venue, for "19:00 CDT in Chicago": the part before the state in a US
+    address ("151 East Wacker Drive, Chicago, IL 60601"), else the zone's city part (which
+    may be another city in the same zone, so the address comes first)."""
+    parts = [p.strip() for p in str(address or "").split(",")]
+    if len(parts) >= 2 and parts[-2] and _STATE_AND_ZIP.fullmatch(parts[-1]):
+        return parts[-2]
+    return zone_city(zone_name)
+
+
+def in_person_time(
+    instant: datetime | None,
+    venue_zone: str | None,
+    reader_zone: str | None,
+    venue_place: str | None = None,
+    style: str = "full",
+) -> str:
+    """A time at a venue as a reader elsewhere needs it: the venue's wall time first (what
+    the programme, the signs and the taxi go by), then the reader's own when it differs.
+
+    "Tue 13 Apr 2027, 19:00 CDT in Chicago, 14:00 HST for you"; the reader's date is added
+    when it is another day. `style` is "full", "short" (no year) or "time" (no date).
+    Unknown zones never raise: the venue's falls back to UTC, the reader's is left out.
+    """
+    if instant is None:
+        return ""
+    if not is_zone(venue_zone):
+        venue_zone, venue_place = "UTC", venue_place or "UTC"
+    venue = localize(instant, venue_zone)
+    place = venue_place or zone_city(venue_zone)
+    formats = {"time": "%H:%M", "short": "%a %-d %b, %H:%M"}
+    text = f"{venue:{formats.get(style, '%a %-d %b %Y, %H:%M')}} {venue.tzname()} in {place}"
+    if not is_zone(reader_zone):
+        return text
+    reader = localize(instant, reader_zone)
+    if reader.utcoffset() == venue.utcoffset():
+        return text
+    when = "%H:%M" if reader.date() == venue.date() else "%a %-d %b, %H:%M"
+    return f"{text}, {reader:{when}} {reader.tzname()} for you"

@@ -333,6 +333,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# Every invitation the suite sends, as (test, message), for the iTIP check after the last test.
+INVITATIONS: list[tuple[str, email.message.EmailMessage]] = []
+_CALENDAR_TYPES = ("text/calendar", "application/ics")
+_ITIP_CHECKED: list[int] = []
+
+
+def _current_test() -> str:
+    """The test that sent a message: each starts from an empty database, so SEQUENCEs are
+    followed per test."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_invitation_follows_itip():
+    """After the last test, every invitation sent follows RFC 5546 (tests/notifications/
+    test_itip.py says how); a violation fails the run at this fixture's teardown."""
+    yield
+    from tests.notifications.test_itip import itip_problems
+
+    count, problems = itip_problems(list(INVITATIONS))
+    _ITIP_CHECKED.append(count)
+    assert not problems, f"{len(problems)} iTIP problems in {count} invitations:\n" + "\n".join(
+        problems[:50]
+    )
+
+
+def pytest_terminal_summary(terminalreporter):
+    for count in _ITIP_CHECKED:
+        terminalreporter.write_line(f"iTIP check: {count} invitations checked")
+
+
 class SMTPServer:
     """aiosmtpd on a fixed port, so it can be stopped and started again at the same address."""
 
@@ -349,6 +380,8 @@ class SMTPServer:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
+            if any(p.get_content_type() in _CALENDAR_TYPES for p in message.walk()):
+                INVITATIONS.append((_current_test(), message))
         return "250 OK"
 
     def start(self):

@@ -69,3 +69,39 @@ class FeedState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     stamp: Mapped[str] = mapped_column(sa.String(32))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ItipMethod(enum.StrEnum):
+    """The iTIP methods Convene sends (RFC 5546 3.2): add or update, and remove."""
+
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+class InvitationSequence(db.Model):
+    """The last invitation one member got for one event (VEVENT UID).
+
+    A calendar ignores a message whose SEQUENCE is below the copy it holds, so a CANCEL to
+    one person must go above the REQUEST they hold, and a later REQUEST above that CANCEL
+    (RFC 5546 2.1.4, 3.2.5). The feeds' SEQUENCE cannot do it alone: removing one person
+    changes nothing the feeds show. `offset` is how far this member's copy runs ahead of the
+    feeds' SEQUENCE; it only grows, so their next invitation moves with the feeds and stays
+    above what they hold. `fingerprint` is the content last sent: a REQUEST with other
+    content (another table, say) and the same SEQUENCE would be ignored, so it goes higher.
+    """
+
+    __tablename__ = "invitation_sequences"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "uid"),
+        sa.CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        sa.CheckConstraint("sequence_offset >= 0", name="offset_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    uid: Mapped[str] = mapped_column(sa.String(512))
+    method: Mapped[ItipMethod] = mapped_column(enum_type(ItipMethod, name="itip_method"))
+    sequence: Mapped[int]
+    sequence_offset: Mapped[int] = mapped_column(default=0)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

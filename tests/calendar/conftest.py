@@ -68,8 +68,8 @@ def rsvp(app):
 
 
 def calendar_part(message):
-    """The text/calendar attachment of a delivered email, or None."""
-    for part in message.iter_attachments():
+    """The text/calendar part of a delivered email (inline, inside its alternative), or None."""
+    for part in message.walk():
         if part.get_content_type() == "text/calendar":
             return part
     return None

@@ -72,7 +72,7 @@ def test_pending_mail_is_delivered_to_the_smtp_server(app, smtp):
         "rosa@example.org",
         "Your call",
         "accounts/password_reset_no_account",
-        attachments=[Attachment("call.ics", "text/calendar; method=REQUEST", b"BEGIN:VCALENDAR")],
+        attachments=[Attachment("calls.csv", "text/csv", b"date,host")],
         email="rosa@example.org",
         forgot_link="http://convene.test/password/forgot",
     )
@@ -83,9 +83,9 @@ def test_pending_mail_is_delivered_to_the_smtp_server(app, smtp):
     assert received["From"] == app.config["MAIL_DEFAULT_SENDER"]
     assert "rosa@example.org" in body_of(received)
     (attachment,) = list(received.iter_attachments())
-    assert attachment.get_filename() == "call.ics"
-    assert attachment.get_content_type() == "text/calendar"
-    assert attachment.get_content() in (b"BEGIN:VCALENDAR", "BEGIN:VCALENDAR")
+    assert attachment.get_filename() == "calls.csv"
+    assert attachment.get_content_type() == "text/csv"
+    assert attachment.get_content() in (b"date,host", "date,host")
     (message,) = all_messages()
     assert message.status == OutboxStatus.SENT and message.sent_at is not None
     assert message.attempts == 1 and message.last_error is None
