@@ -138,7 +138,8 @@ def in_person_time(
     venue = localize(instant, venue_zone)
     place = venue_place or zone_city(venue_zone)
     formats = {"time": "%H:%M", "short": "%a %-d %b, %H:%M"}
-    text = f"{venue:{formats.get(style, '%a %-d %b %Y, %H:%M')}} {venue.tzname()} in {place}"
+    where = f" in {place}" if place != venue.tzname() else ""  # not "00:00 UTC in UTC"
+    text = f"{venue:{formats.get(style, '%a %-d %b %Y, %H:%M')}} {venue.tzname()}{where}"
     if not is_zone(reader_zone):
         return text
     reader = localize(instant, reader_zone)

@@ -6,9 +6,12 @@ from flask_login import login_user
 from convene.zones import (
     ZoneError,
     format_instant,
+    in_person_time,
     member_zone_name,
     to_utc,
+    venue_city,
     viewer_zone_name,
+    zone_city,
     zone_names,
 )
 
@@ -98,3 +101,85 @@ def test_zone_names_are_iana_regions():
     names = zone_names()
     assert "America/Phoenix" in names and "Pacific/Honolulu" in names
     assert not any(n.startswith("Etc/") for n in names)
+
+
+# --- in-person times: the venue's first, the reader's when it differs --------------------
+
+
+def _at(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+DINNER = _at(2027, 4, 14, 0, 0)  # 19:00 CDT on Tue 13 April in Chicago
+
+
+def test_a_chicago_dinner_for_a_honolulu_reader():
+    assert in_person_time(DINNER, "America/Chicago", "Pacific/Honolulu") == (
+        "Tue 13 Apr 2027, 19:00 CDT in Chicago, 14:00 HST for you"
+    )
+    assert in_person_time(DINNER, "America/Chicago", "Pacific/Honolulu", style="time") == (
+        "19:00 CDT in Chicago, 14:00 HST for you"
+    )
+    assert in_person_time(DINNER, "America/Chicago", "America/Chicago") == (
+        "Tue 13 Apr 2027, 19:00 CDT in Chicago"
+    )
+
+
+def test_phoenix_keeps_standard_time_all_year():
+    summer, winter = DINNER, _at(2027, 1, 13, 1, 0)  # 19:00 in Chicago both times
+    assert in_person_time(summer, "America/Chicago", "America/Phoenix", style="short") == (
+        "Tue 13 Apr, 19:00 CDT in Chicago, 17:00 MST for you"
+    )
+    assert in_person_time(winter, "America/Chicago", "America/Phoenix", style="short") == (
+        "Tue 12 Jan, 19:00 CST in Chicago, 18:00 MST for you"
+    )
+    # A Phoenix venue and a Denver reader: the same clock in winter, an hour apart in summer.
+    assert in_person_time(winter, "America/Phoenix", "America/Denver", style="time") == (
+        "18:00 MST in Phoenix"
+    )
+    assert in_person_time(summer, "America/Phoenix", "America/Denver", style="time") == (
+        "17:00 MST in Phoenix, 18:00 MDT for you"
+    )
+
+
+def test_new_yorks_repeated_hour_is_told_apart_by_its_zone():
+    first, second = _at(2027, 11, 7, 5, 30), _at(2027, 11, 7, 6, 30)
+    assert in_person_time(first, "America/New_York", "America/New_York", style="time") == (
+        "01:30 EDT in New York"
+    )
+    assert in_person_time(second, "America/New_York", "America/New_York", style="time") == (
+        "01:30 EST in New York"
+    )
+    # Chicago is still on CDT at 06:30 UTC: the same clock as New York's EST, so said once.
+    assert in_person_time(first, "America/New_York", "America/Chicago", style="time") == (
+        "01:30 EDT in New York, 00:30 CDT for you"
+    )
+    assert in_person_time(second, "America/New_York", "America/Chicago", style="time") == (
+        "01:30 EST in New York"
+    )
+
+
+def test_the_readers_day_is_named_when_it_is_another():
+    late = _at(2027, 4, 13, 6, 0)  # 20:00 HST on Mon 12 April
+    assert in_person_time(late, "Pacific/Honolulu", "America/New_York", "Waikiki") == (
+        "Mon 12 Apr 2027, 20:00 HST in Waikiki, Tue 13 Apr, 02:00 EDT for you"
+    )
+
+
+def test_in_person_time_never_raises_on_stored_values():
+    assert in_person_time(None, "America/Chicago", "Pacific/Honolulu") == ""
+    assert in_person_time(DINNER, "Mars/Olympus", "Pacific/Honolulu", style="time") == (
+        "00:00 UTC, Tue 13 Apr, 14:00 HST for you"
+    )
+    assert in_person_time(DINNER, "America/Chicago", "../../etc/passwd", style="time") == (
+        "19:00 CDT in Chicago"
+    )
+
+
+def test_venue_city_reads_a_us_address_else_the_zone():
+    assert venue_city("151 East Wacker Drive, Chicago, IL 60601", "America/Chicago") == "Chicago"
+    assert venue_city("1 Main Street, Boston, MA", "America/New_York") == "Boston"
+    assert venue_city("Hall 3, Austin, TX 78701-1234") == "Austin"
+    assert venue_city("The Pier", "America/Los_Angeles") == "Los Angeles"
+    assert venue_city(None, "America/Argentina/Buenos_Aires") == "Buenos Aires"
+    assert zone_city("America/Indiana/Indianapolis") == "Indianapolis"

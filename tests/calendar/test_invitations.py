@@ -287,3 +287,31 @@ def test_parallel_first_invitations_to_one_member_take_turns(app, make_call, mak
     assert crashed == [] and len(sequences) == 6
     (row,) = db.session.scalars(select(InvitationSequence)).all()
     assert row.sequence == 0 and sequences == [0] * 6
+
+
+def test_a_honolulu_attendee_reads_a_chicago_dinner_at_chicago_time_first(
+    make_member, make_org, make_summit, make_registration, make_session, deliver_mail
+):
+    """The finding: a 19:00 dinner in Chicago was given as "14:00 HST", with no Chicago time."""
+    from convene.summit import seating
+    from tests.conftest import body_of
+
+    summit = make_summit(address="151 East Wacker Drive, Chicago, IL 60601", zone="America/Chicago")
+    guest = make_member(organisation=make_org("city", zone="Pacific/Honolulu"))
+    local = make_member(organisation=make_org("city", zone="America/Chicago"))
+    for person in (guest, local):
+        make_registration(summit, person)
+    dinner = make_session(summit, kind="assigned", title="Dinners")
+    seating.add_slot(
+        dinner, "Night 1", datetime(2027, 4, 14, 0, tzinfo=UTC),
+        datetime(2027, 4, 14, 2, tzinfo=UTC), 1, 2,
+    )  # fmt: skip
+    db.session.commit()
+    seating.run_assignment(dinner, seed=1)
+    seating.publish(dinner)
+    db.session.commit()
+    mails = {m["To"]: m for m in deliver_mail()}
+    assert "Tue 13 Apr 2027, 19:00 CDT in Chicago, 14:00 HST for you" in body_of(mails[guest.email])
+    assert "Tue 13 Apr 2027, 19:00 CDT in Chicago\r\n" in body_of(mails[local.email])
+    (event,) = parse_all(calendar_part(mails[guest.email]).get_payload(decode=True))
+    assert event["start"] == "2027-04-14T00:00:00Z"
