@@ -105,10 +105,12 @@ def record_action(
     return action
 
 
-def history_of(limit: int = 200, **subject) -> list[Action]:
+def history_of(limit: int = 200, prefix: str | tuple = (), **subject) -> list[Action]:
     """The actions about one object, newest first: `history_of(call_id=3)`; several keys
-    give the actions about any of them, and `kinds` narrows to some kinds."""
-    kinds = subject.pop("kinds", None)
+    give the actions about any of them, and `prefix` narrows to kinds starting with it
+    ("registration.", or a tuple of such)."""
+    prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
+    kinds = [k for k in ActionKind if k.value.startswith(prefixes)] if prefixes else None
     conditions = [getattr(Action, column) == value for column, value in subject.items()]
     query = (
         sa.select(Action)

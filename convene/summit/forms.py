@@ -104,8 +104,21 @@ class RegistrationForm(Form):
 
 
 class SubstituteForm(Form):
+    """The colleague taking the place answers for themselves: nothing of the previous
+    delegate's (travel dates, needs) passes with it."""
+
     member_id = SelectField("Give the place to", coerce=int, choices=[])
+    dietary_needs = StringField("Their dietary needs", validators=[Optional(), Length(max=500)])
+    accessibility_needs = StringField(
+        "Their accessibility needs", validators=[Optional(), Length(max=500)]
+    )
+    arrives_on = DateField("Their arrival date", validators=[Optional()])
+    departs_on = DateField("Their departure date", validators=[Optional()])
     submit = SubmitField("Substitute")
+
+    def validate_departs_on(self, field):
+        if self.arrives_on.data and field.data and field.data < self.arrives_on.data:
+            raise ValidationError("The departure date is before the arrival date.")
 
 
 class AgendaItemForm(Form):

@@ -245,8 +245,14 @@ def substitute_view(slug: str, registration_id: int):
     form.member_id.choices = [(m.id, m.name) for m in colleagues]
     if form.validate_on_submit():
         replacement = db.session.get(Member, form.member_id.data)
+        answers = Answers(
+            dietary_needs=form.dietary_needs.data or None,
+            accessibility_needs=form.accessibility_needs.data or None,
+            arrives_on=form.arrives_on.data,
+            departs_on=form.departs_on.data,
+        )
         try:
-            substitute(registration, replacement, actor=current_user)
+            substitute(registration, replacement, actor=current_user, answers=answers)
             db.session.commit()
         except RegistrationError as exc:
             db.session.rollback()

@@ -274,7 +274,8 @@ def test_a_summit_mail_whose_event_cannot_be_made_still_goes(
     make_summit, make_member, make_registration, deliver_mail, monkeypatch, caplog
 ):
     from convene.calendar import summit_events
-    from convene.summit.notices import registration_confirmed
+    from convene.history.actions import record_action
+    from convene.history.models import ActionKind
 
     member = make_member(name="Ana\r\nDíaz")
     registration = make_registration(make_summit(name="Summit\r\n2027"), member)
@@ -284,7 +285,7 @@ def test_a_summit_mail_whose_event_cannot_be_made_still_goes(
 
     monkeypatch.setattr(summit_events, "FeedEvent", failing)
     with caplog.at_level(logging.ERROR):
-        registration_confirmed(registration)
+        record_action(ActionKind.REGISTRATION_CONFIRMED, None, registration, member=member)
         db.session.commit()
     (mail,) = deliver_mail()
     assert calendar_part(mail) is None

@@ -398,7 +398,7 @@ def test_seating_pages_run_move_publish(
     assert "full" in response.get_data(as_text=True)
     assert client_for(members[0]).get(base).status_code == 404  # draft: not for members
     client.post(f"{base}/publish")
-    assert len(deliver_mail()) == 8
+    assert len(deliver_mail()) == 16  # 8 seated, one message per slot (one event each)
     page = client_for(members[0]).get(base).get_data(as_text=True)
     assert "Night 1" in page and members[1].name in page
     agenda = client_for(members[0]).get(f"/summit/{summit.slug}/my-agenda").get_data(as_text=True)

@@ -1,0 +1,168 @@
+"""An action in plain words, for the history on each object's page.
+
+"Moved by Dana Host on 3 March from 12 to 19 March". Names and values come from the
+record itself (what was stored when the change was made), so a line reads the same after a
+partner is renamed or a call moves again. Dates are in the reader's zone; nothing here
+raises on stored data (an unreadable value is left out).
+"""
+
+from datetime import date, datetime
+
+from convene.history.actions import history_of
+from convene.history.models import Action, ActionKind
+from convene.types import utcnow
+from convene.zones import localize, viewer_zone_name
+
+
+def _instant(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _this_year(zone: str) -> int:
+    return localize(utcnow(), zone).year
+
+
+def _on(instant: datetime | None, zone: str) -> str:
+    """ "3 March" (with the year when it is not this year's)."""
+    if instant is None:
+        return ""
+    day = localize(instant, zone).date()
+    return f"{day:%-d %B}" if day.year == _this_year(zone) else f"{day:%-d %B %Y}"
+
+
+def _span(first: date, last: date, zone: str) -> str:
+    """ "12 to 19 March", "28 March to 4 April", "30 December 2026 to 2 January 2027" (the
+    year only when it is not this year's)."""
+    if first.year != last.year:
+        return f"{first:%-d %B %Y} to {last:%-d %B %Y}"
+    year = "" if last.year == _this_year(zone) else f" {last.year}"
+    if first.month != last.month:
+        return f"{first:%-d %B} to {last:%-d %B}{year}"
+    return f"{first:%-d} to {last:%-d %B}{year}"
+
+
+def _moved(before: dict, after: dict, zone: str) -> str:
+    """ " from 12 to 19 March", or " from 13:00 to 15:00 EST on 12 March" on the same day."""
+    was, now = _instant(before.get("starts_at")), _instant(after.get("starts_at"))
+    if was is None or now is None:
+        return ""
+    was, now = localize(was, zone), localize(now, zone)
+    if was.date() == now.date():
+        return f" from {was:%H:%M} to {now:%H:%M} {now.tzname()} on {_on(now, zone)}"
+    if was.time() != now.time():
+        start, end = f"{_on(was, zone)}, {was:%H:%M}", f"{_on(now, zone)}, {now:%H:%M}"
+        return f" from {start} to {end} {now.tzname()}"
+    return f" from {_span(was.date(), now.date(), zone)}"
+
+
+def _who(member, fallback: str = "someone") -> str:
+    return member.name if member is not None else fallback
+
+
+def describe(action: Action, zone: str) -> str:
+    """One line for one action, as an admin reads it."""
+    kind, before, after, details = action.kind, action.before, action.after, action.details
+    by = f" by {action.actor.name}" if action.actor is not None else ""
+    on = f" on {_on(action.happened_at, zone)}"
+    person = _who(action.member)
+    K = ActionKind
+    if kind == K.CALL_MOVED:
+        how = " with the series" if details.get("with_series") else ""
+        return f"Moved{how}{by}{on}{_moved(before, after, zone)}"
+    if kind == K.CALL_CANCELLED:
+        reason = f": {after['reason']}" if after.get("reason") else ""
+        return f"Cancelled{by}{on}{reason}"
+    if kind == K.CALL_REINSTATED:
+        return f"Brought back{by}{on}"
+    if kind in (K.CALL_HOST_REASSIGNED, K.CALL_HOST_SWAPPED):
+        how = "Given" if kind == K.CALL_HOST_REASSIGNED else "Swapped"
+        return f"{how} to {after.get('host')}{by}{on} (was {before.get('host')})"
+    if kind == K.CALL_AGENDA_SET:
+        retitled = before.get("title") != after.get("title")
+        what = f"Retitled “{after.get('title') or 'untitled'}”" if retitled else "Agenda set"
+        return f"{what}{by}{on}"
+    if kind == K.CALL_HELD:
+        return f"Held; record written{by}{on} ({details.get('attended', 0)} attended)"
+    if kind == K.RSVP_COMING:
+        return f"{person} answered {after.get('answer')}{on}"
+    if kind == K.RSVP_DECLINED:
+        return f"{person} answered no{on}"
+    if kind == K.SWAP_REQUESTED:
+        return f"Swap asked{by}{on}"
+    if kind == K.SWAP_ANSWERED:
+        return f"Swap {details.get('verb')}{by}{on}"
+    if kind == K.TOPIC_SCHEDULED:
+        return f"Topic “{after.get('call_title')}” chosen{by}{on}"
+    if kind == K.TOPIC_UNSCHEDULED:
+        instead = f", for “{details['replaced_by']}”" if details.get("replaced_by") else ""
+        return f"Topic “{before.get('call_title')}” taken off the call{by}{on}{instead}"
+    if kind == K.TOPIC_DECLINED:
+        return f"Declined{by}{on}: {after.get('reason')}"
+    if kind == K.TOPIC_MERGED:
+        return f"Merged into “{after.get('merged_into')}”{by}{on}"
+    if kind == K.TOPIC_HELD:
+        return f"Held on its call; record written{by}{on}"
+    if kind == K.REGISTRATION_CONFIRMED:
+        return f"{person} registered and confirmed{by}{on}"
+    if kind == K.REGISTRATION_WAITLISTED:
+        return f"{person} registered on the waitlist{by}{on}"
+    if kind == K.REGISTRATION_PROMOTED:
+        return f"{person} promoted from the waitlist{on}"
+    if kind == K.REGISTRATION_CANCELLED:
+        return f"{person}'s registration cancelled{by}{on}"
+    if kind == K.REGISTRATION_SUBSTITUTED:
+        giver = before.get("member") or _who(action.former_member)
+        taker = after.get("member") or person
+        actor = action.actor
+        if actor is not None and actor.id == action.former_member_id:
+            return f"Place given by {giver} to {taker}{on}"
+        return f"Place of {giver} given to {taker}{by}{on}"
+    title = action.social_session.title if action.social_session is not None else "a session"
+    if kind == K.SESSION_PLACE_GAINED:
+        return f"{person} took a place at {title}{on}"
+    if kind == K.SESSION_PROMOTED:
+        return f"{person} given a freed place at {title}{on}"
+    if kind == K.SESSION_PLACE_LOST:
+        return f"{person} left {title}{by if action.actor_id != action.member_id else ''}{on}"
+    if kind == K.SESSION_WAITLISTED:
+        return f"{person} on the waitlist for {title}{on}"
+    if kind == K.SESSION_WAITLIST_LEFT:
+        return f"{person} left the waitlist for {title}{on}"
+    if kind == K.SEATING_PUBLISHED:
+        return f"Seating of {title} published{by}{on} ({details.get('seated', 0)} seated)"
+    if kind == K.SEAT_MOVED:
+        was = f" from {before['table']}" if before.get("table") else ""
+        return f"{person} moved{was} to {after.get('table')} ({details.get('slot')}){by}{on}"
+    if kind == K.SUMMIT_CHANGED:
+        changes = []
+        days = [_day(v.get(k)) for v in (before, after) for k in ("starts_on", "ends_on")]
+        if days[:2] != days[2:] and None not in days:
+            was, now = _span(*days[:2], zone), _span(*days[2:], zone)
+            changes.append(f"dates {was} → {now}")
+        places = [(v.get("venue"), v.get("address")) for v in (before, after)]
+        if places[0] != places[1]:
+            changes.append(f"venue {before.get('venue')} → {after.get('venue')}")
+        return f"Changed{by}{on}: " + "; ".join(changes) if changes else f"Changed{by}{on}"
+    item = after.get("title") or "An agenda item"
+    if kind == K.AGENDA_ITEM_MOVED:
+        return f"{item} changed{by}{on}{_moved(before, after, zone)}"
+    if kind == K.AGENDA_ITEM_CANCELLED:
+        return f"{item} cancelled{by}{on}"
+    return f"{kind.value}{by}{on}"  # a kind with no wording yet still shows
+
+
+def history_lines(**subject) -> list[tuple[Action, str]]:
+    """The history of one object for the page in hand, in the viewer's zone, newest first:
+    `history_lines(call_id=3)` (a template global)."""
+    zone = viewer_zone_name()
+    return [(action, describe(action, zone)) for action in history_of(**subject)]
