@@ -241,6 +241,7 @@ def move(call_id: int):
                 starts_at,
                 form.duration_minutes.data,
                 confirm_conflicts=form.move_anyway.data,
+                actor=current_user,
             )
             db.session.commit()
         except rescheduling.MoveConflict as exc:

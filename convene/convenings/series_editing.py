@@ -485,13 +485,13 @@ def apply_series_plan(plan: SeriesPlan, actor: Member | None = None, now: dateti
     _write_fields(series, plan.details)
     for s in plan.steps:
         if s.kind == Step.CANCEL:
-            rescheduling.cancel_call(s.call, s.reason, now=now)
+            rescheduling.cancel_call(s.call, s.reason, now=now, actor=actor)
         elif s.kind == Step.REINSTATE:
             s.call.zone = s.zone
             rescheduling.reinstate_call(s.call, actor, s.starts_at, s.duration_minutes, now=now)
         elif s.kind == Step.MOVE:
             rescheduling.follow_series(
-                s.call, s.slot_date, s.starts_at, s.duration_minutes, s.zone, now=now
+                s.call, s.slot_date, s.starts_at, s.duration_minutes, s.zone, now=now, actor=actor
             )
         elif s.kind == Step.RETAG:
             s.call.slot_date, s.call.zone = s.slot_date, s.zone
