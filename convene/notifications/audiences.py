@@ -155,7 +155,7 @@ def former_supporters(action: Action) -> list[Member]:
 
 
 def the_member(action: Action) -> list[Member]:
-    """The person it concerns (who registered, answered, holds the place or the seat)."""
+    """The person it concerns (who answered, registered, holds the place or the seat)."""
     return [action.member] if action.member is not None else []
 
 
@@ -284,7 +284,7 @@ def agenda_item_invitation(action: Action, member: Member, context: dict, method
 
 
 def each_seat(action: Action, member: Member) -> list[dict]:
-    """One message per slot the member is seated in (one event per message)."""
+    """One message per slot they sit in."""
     rows = db.session.execute(
         select(SessionSlot, SessionTable)
         .join(SeatAssignment, SeatAssignment.slot_id == SessionSlot.id)

@@ -120,7 +120,8 @@ def _subject(told, context: dict, action: Action) -> str:
 
 
 def dispatch(action: Action) -> list:
-    """Queue the mail for one action; returns the outbox messages."""
+    """Queue the mail for one action; returns the outbox messages queued (optional mail a
+    member takes in a digest, or not at all, is left to queue_email)."""
     context = context_for(action)
     told_ids: set[int] = set()
     messages = []
@@ -136,16 +137,16 @@ def dispatch(action: Action) -> list:
                 attachment = None
                 if told.calendar is not None and told.invitation is not None:
                     attachment = told.invitation(action, member, mail, told.calendar)
-                messages.append(
-                    queue_email(
-                        member.email,
-                        _subject(told, mail, action),
-                        told.template,
-                        attachments=(attachment,),
-                        topic=told.topic,
-                        **{k: v for k, v in mail.items() if not k.startswith("_")},
-                    )
+                message = queue_email(
+                    member.email,
+                    _subject(told, mail, action),
+                    told.template,
+                    attachments=(attachment,),
+                    topic=told.topic,
+                    **{k: v for k, v in mail.items() if not k.startswith("_")},
                 )
+                if message is not None:  # None: held for a digest, or not wanted
+                    messages.append(message)
     if messages:
         db.session.flush()
         action.message_ids = [m.id for m in messages]

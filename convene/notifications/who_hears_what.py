@@ -59,8 +59,6 @@ TABLE: dict[K, tuple[Told, ...]] = {
         Told(a.coming, "convenings/call_reinstated", "Call back on: {call.label}", REQUEST,
              **CALL_INVITE),
         Told(a.not_coming, "convenings/call_reinstated", "Call back on: {call.label}"),
-        Told(a.supporters, "convenings/call_changed_for_supporters",
-             "Call back on: {call.label}", topic=NEWS),
         Told(a.call_hosts, "convenings/call_changed_for_hosts", "Call back on: {call.label}"),
     ),
     K.CALL_HOST_REASSIGNED: (
@@ -200,7 +198,9 @@ TABLE: dict[K, tuple[Told, ...]] = {
 
 
 def _first_line(function: Callable) -> str:
-    return (function.__doc__ or function.__name__).strip().splitlines()[0].rstrip(".")
+    """The first paragraph of the docstring, on one line, as the docs name an audience."""
+    paragraph = (function.__doc__ or function.__name__).strip().split("\n\n")[0]
+    return " ".join(paragraph.split()).rstrip(".")
 
 
 def as_markdown() -> str:

@@ -1,0 +1,602 @@
+"""The who-hears-what table, walked: each kind of action is made through its domain flow
+(or the admin's page), the outbox is delivered to the SMTP server, and exactly the people
+written down here get exactly one email each for it, with the calendar method written down
+here, and nobody else does. The expectations are written by hand, not read from the table.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from convene.accounts.models import Member
+from convene.convenings import record, rescheduling, rsvps, swaps
+from convene.convenings.models import Rsvp, RsvpAnswer
+from convene.extensions import db
+from convene.history.models import Action, ActionKind
+from convene.notifications import who_hears_what
+from convene.notifications.who_hears_what import TABLE, as_markdown
+from convene.summit import registration as registrations
+from convene.summit import seating, sessions
+from convene.summit.models import (
+    AgendaItem,
+    AgendaKind,
+    AgendaPick,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+    SessionSignup,
+    SignupStatus,
+    SocialSession,
+    Summit,
+)
+from convene.topics import proposals, scheduling
+from convene.topics.models import Topic, TopicStatus, TopicVote
+from convene.types import utcnow
+
+K = ActionKind
+REQUEST, CANCEL = "REQUEST", "CANCEL"
+DOC = Path(__file__).parents[2] / "docs" / "who-hears-what.md"
+
+
+@dataclass
+class World:
+    """A call hosted by partner A with a scheduled topic and three answers, another call
+    hosted by partner B, a summit with room for three, and people to tell."""
+
+    admin: Member
+    host_a: Member
+    host_b: Member
+    call: object
+    other_call: object
+    topic: Topic
+    proposer: Member
+    voter: Member
+    yes: Member
+    maybe: Member
+    no: Member
+    bystander: Member
+    summit: Summit
+    make_member: object
+    make_call: object
+    client_for: object
+
+
+@pytest.fixture
+def world(make_member, make_org, make_call, make_series, client_for):
+    partner_a, partner_b = make_org("partner", name="Partner A"), make_org("partner")
+    series = make_series(partners=[partner_a, partner_b])
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    call = make_call(series=series, starts_at=start, host=partner_a)
+    other = make_call(series=series, starts_at=start + timedelta(days=14), host=partner_b)
+    proposer, voter = make_member(), make_member()
+    topic = Topic(title="Open budgets", proposer=proposer, status=TopicStatus.SCHEDULED)
+    topic.call = call
+    call.title = topic.title
+    db.session.add(topic)
+    db.session.flush()
+    db.session.add(TopicVote(topic_id=topic.id, member_id=voter.id))
+    yes, maybe, no = make_member(), make_member(), make_member()
+    for member, answer in ((yes, "yes"), (maybe, "maybe"), (no, "no")):
+        db.session.add(Rsvp(call=call, member=member, answer=RsvpAnswer(answer)))
+    now = utcnow()
+    summit = Summit(
+        name="Summit 2027",
+        slug="summit-2027",
+        starts_on=date(2027, 4, 12),
+        ends_on=date(2027, 4, 14),
+        venue="Hyatt Regency Chicago",
+        address="151 East Wacker Drive, Chicago, IL 60601",
+        zone="America/Chicago",
+        capacity=3,
+        registration_opens_at=now - timedelta(days=1),
+        registration_closes_at=now + timedelta(days=30),
+        delegation_limit=3,
+    )
+    db.session.add(summit)
+    db.session.commit()
+    return World(
+        admin=make_member("admin"),
+        host_a=make_member("host", organisation=partner_a),
+        host_b=make_member("host", organisation=partner_b),
+        call=call,
+        other_call=other,
+        topic=topic,
+        proposer=proposer,
+        voter=voter,
+        yes=yes,
+        maybe=maybe,
+        no=no,
+        bystander=make_member(),
+        summit=summit,
+        make_member=make_member,
+        make_call=make_call,
+        client_for=client_for,
+    )
+
+
+def _registered(w: World, status="confirmed", member=None) -> Registration:
+    member = member or w.make_member()
+    registration = Registration(
+        summit=w.summit,
+        member=member,
+        organisation_id=member.organisation_id,
+        status=RegistrationStatus(status),
+        registered_at=utcnow(),
+    )
+    db.session.add(registration)
+    db.session.flush()
+    return registration
+
+
+def _open_session(w: World, capacity=1) -> SocialSession:
+    session = SocialSession(
+        summit=w.summit,
+        kind=SessionKind.OPEN,
+        title="Riverwalk tour",
+        place="Hotel lobby",
+        capacity=capacity,
+        starts_at=datetime(2027, 4, 13, 12, tzinfo=UTC),
+        ends_at=datetime(2027, 4, 13, 14, tzinfo=UTC),
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def _dinner(w: World, published: bool):
+    """One sitting, two tables of two; two confirmed attendees from two cities."""
+    x, y = _registered(w).member, _registered(w).member
+    dinner = SocialSession(summit=w.summit, kind=SessionKind.ASSIGNED, title="Dinner")
+    db.session.add(dinner)
+    db.session.flush()
+    start = datetime(2027, 4, 13, 0, tzinfo=UTC)
+    seating.add_slot(dinner, "Night 1", start, start + timedelta(hours=2), 2, 2)
+    seating.run_assignment(dinner, seed=1)
+    if published:
+        seating.publish(dinner)
+    db.session.commit()
+    return dinner, x, y
+
+
+def _item(w: World, kind=AgendaKind.PLENARY) -> AgendaItem:
+    item = AgendaItem(
+        summit=w.summit,
+        kind=kind,
+        title="Opening plenary" if kind == AgendaKind.PLENARY else "Open data",
+        starts_at=datetime(2027, 4, 12, 14, tzinfo=UTC),
+        ends_at=datetime(2027, 4, 12, 15, tzinfo=UTC),
+        room="Ballroom",
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def _edit_item(w: World, item: AgendaItem, **changes) -> None:
+    data = {
+        "kind": item.kind.value,
+        "title": item.title,
+        "day": "2027-04-12",
+        "starts": "09:00",
+        "ends": "10:00",
+        "room": item.room,
+        "is_public": "y",
+    } | changes
+    response = w.client_for(w.admin).post(
+        f"/summit/{w.summit.slug}/agenda/{item.id}/edit", data=data
+    )
+    assert response.status_code == 302
+
+
+# --- one change per kind: made here, and who must hear it (member -> calendar method) --------
+
+CASES = {}
+
+
+def case(kind):
+    def register(make):
+        CASES[kind] = make
+        return make
+
+    return register
+
+
+@case(K.CALL_MOVED)
+def _call_moved(w):
+    yield
+    rescheduling.move_call(w.call, w.call.starts_at + timedelta(days=1), 60, actor=w.host_a)
+    yield {w.yes: REQUEST, w.maybe: REQUEST, w.no: None, w.proposer: None, w.voter: None,
+           w.host_a: None}  # fmt: skip
+
+
+@case(K.CALL_CANCELLED)
+def _call_cancelled(w):
+    yield
+    rescheduling.cancel_call(w.call, "Holiday", actor=w.host_a)
+    yield {w.yes: CANCEL, w.maybe: CANCEL, w.no: CANCEL, w.proposer: None, w.voter: None,
+           w.host_a: None}  # fmt: skip
+
+
+@case(K.CALL_REINSTATED)
+def _call_reinstated(w):
+    rescheduling.cancel_call(w.call, "Holiday")
+    yield
+    rescheduling.reinstate_call(w.call, w.admin)
+    yield {w.yes: REQUEST, w.maybe: REQUEST, w.no: None, w.host_a: None}
+
+
+@case(K.CALL_HOST_REASSIGNED)
+def _call_host_reassigned(w):
+    yield
+    rescheduling.reassign_host(w.call, w.host_b.organisation, actor=w.admin)
+    yield {w.yes: REQUEST, w.maybe: REQUEST, w.host_a: None, w.host_b: None}
+
+
+@case(K.CALL_HOST_SWAPPED)
+def _call_host_swapped(w):
+    other_coming = w.make_member()
+    rsvps.answer_rsvp(w.other_call, other_coming, "yes")
+    swap = swaps.request_swap(w.host_a, w.call, w.other_call)
+    yield
+    swaps.answer_swap(w.host_b, swap.id, accept=True)
+    yield {w.yes: REQUEST, w.maybe: REQUEST, other_coming: REQUEST}
+
+
+@case(K.SWAP_REQUESTED)
+def _swap_requested(w):
+    yield
+    swaps.request_swap(w.host_a, w.call, w.other_call, "Our director is away")
+    yield {w.host_a: None, w.host_b: None}
+
+
+@case(K.SWAP_ANSWERED)
+def _swap_answered(w):
+    swap = swaps.request_swap(w.host_a, w.call, w.other_call)
+    yield
+    swaps.answer_swap(w.host_b, swap.id, accept=False)
+    yield {w.host_a: None, w.host_b: None}
+
+
+@case(K.CALL_AGENDA_SET)
+def _call_agenda_set(w):
+    yield
+    record.save_agenda(w.call, w.call.title, "1. Introductions\n2. Budgets", actor=w.host_a)
+    yield {w.yes: REQUEST, w.maybe: REQUEST}
+
+
+def _hold(w):
+    past = w.make_call(starts_at=utcnow() - timedelta(hours=2))
+    topic = Topic(title="Held topic", proposer=w.proposer, status=TopicStatus.SCHEDULED)
+    topic.call = past
+    db.session.add(topic)
+    db.session.flush()
+    db.session.add(TopicVote(topic_id=topic.id, member_id=w.voter.id))
+    yield
+    record.record_call(past, "Notes", [], [w.yes.id], actor=w.host_a)
+
+
+@case(K.CALL_HELD)
+def _call_held(w):
+    yield from _hold(w)
+    yield {}  # the record only
+
+
+@case(K.TOPIC_HELD)
+def _topic_held(w):
+    yield from _hold(w)
+    yield {w.proposer: None, w.voter: None}
+
+
+@case(K.RSVP_COMING)
+def _rsvp_coming(w):
+    yield
+    rsvps.answer_rsvp(w.call, w.bystander, "maybe")
+    yield {w.bystander: REQUEST}
+
+
+@case(K.RSVP_DECLINED)
+def _rsvp_declined(w):
+    yield
+    rsvps.answer_rsvp(w.call, w.yes, "no")
+    yield {w.yes: CANCEL}
+
+
+def _open_topic(w, title="Participatory budgeting"):
+    proposer, voter = w.make_member(), w.make_member()
+    topic = proposals.propose_topic(proposer, title)
+    db.session.add(TopicVote(topic_id=topic.id, member_id=voter.id))
+    db.session.flush()
+    return topic, proposer, voter
+
+
+@case(K.TOPIC_SCHEDULED)
+def _topic_scheduled(w):
+    topic, proposer, voter = _open_topic(w)
+    yield
+    scheduling.schedule_topic(topic, w.call, actor=w.host_a)
+    yield {w.yes: REQUEST, w.maybe: REQUEST, proposer: None, voter: None}
+
+
+@case(K.TOPIC_UNSCHEDULED)
+def _topic_unscheduled(w):
+    yield
+    scheduling.unschedule_topic(w.call, actor=w.host_a)
+    yield {w.yes: REQUEST, w.maybe: REQUEST, w.proposer: None, w.voter: None}
+
+
+@case(K.TOPIC_DECLINED)
+def _topic_declined(w):
+    topic, proposer, voter = _open_topic(w)
+    yield
+    proposals.decline_topic(topic, "Covered last month", actor=w.admin)
+    yield {proposer: None, voter: None}
+
+
+@case(K.TOPIC_MERGED)
+def _topic_merged(w):
+    duplicate, proposer, voter = _open_topic(w, "Budgets the public can read")
+    survivor, _proposer, _voter = _open_topic(w, "Open budgets for residents")
+    yield
+    proposals.merge_topics(duplicate, survivor, actor=w.admin)
+    yield {proposer: None, voter: None}
+
+
+@case(K.REGISTRATION_CONFIRMED)
+def _registration_confirmed(w):
+    yield
+    registrations.register(w.summit, w.bystander)
+    yield {w.bystander: REQUEST}
+
+
+@case(K.REGISTRATION_WAITLISTED)
+def _registration_waitlisted(w):
+    for _ in range(3):
+        _registered(w)
+    yield
+    registrations.register(w.summit, w.bystander)
+    yield {w.bystander: None}
+
+
+@case(K.REGISTRATION_PROMOTED)
+def _registration_promoted(w):
+    leaving = _registered(w)
+    for _ in range(2):
+        _registered(w)
+    waiting = _registered(w, "waitlisted")
+    yield
+    registrations.cancel(leaving, actor=w.admin)
+    yield {waiting.member: REQUEST}
+
+
+@case(K.REGISTRATION_CANCELLED)
+def _registration_cancelled(w):
+    registration = _registered(w)
+    yield
+    registrations.cancel(registration, actor=registration.member)
+    yield {registration.member: CANCEL}
+
+
+@case(K.REGISTRATION_SUBSTITUTED)
+def _registration_substituted(w):
+    registration = _registered(w)
+    previous = registration.member
+    colleague = w.make_member(organisation=previous.organisation)
+    yield
+    registrations.substitute(registration, colleague, actor=previous)
+    yield {previous: CANCEL, colleague: REQUEST}
+
+
+@case(K.SESSION_PLACE_GAINED)
+def _session_place_gained(w):
+    session = _open_session(w)
+    member = _registered(w).member
+    yield
+    sessions.join_session(session, member)
+    yield {member: REQUEST}
+
+
+@case(K.SESSION_PROMOTED)
+def _session_promoted(w):
+    session = _open_session(w)
+    holder, waiting = _registered(w).member, _registered(w).member
+    db.session.add(SessionSignup(session=session, member=holder, status=SignupStatus.SIGNED_UP))
+    db.session.add(SessionSignup(session=session, member=waiting, status=SignupStatus.WAITLISTED))
+    db.session.flush()
+    signup = session.signups[0]
+    yield
+    sessions.leave_session(signup, holder)
+    yield {waiting: REQUEST}
+
+
+@case(K.SESSION_PLACE_LOST)
+def _session_place_lost(w):
+    session = _open_session(w)
+    member = _registered(w).member
+    signup = sessions.join_session(session, member)
+    yield
+    sessions.leave_session(signup, member)
+    yield {member: CANCEL}
+
+
+@case(K.SESSION_WAITLISTED)
+def _session_waitlisted(w):
+    session = _open_session(w)
+    sessions.join_session(session, _registered(w).member)
+    member = _registered(w).member
+    yield
+    sessions.join_session(session, member)
+    yield {member: None}
+
+
+@case(K.SESSION_WAITLIST_LEFT)
+def _session_waitlist_left(w):
+    session = _open_session(w)
+    sessions.join_session(session, _registered(w).member)
+    member = _registered(w).member
+    signup = sessions.join_session(session, member)
+    yield
+    sessions.leave_session(signup, member)
+    yield {}  # the record only
+
+
+@case(K.SEATING_PUBLISHED)
+def _seating_published(w):
+    dinner, x, y = _dinner(w, published=False)
+    yield
+    seating.publish(dinner, actor=w.admin)
+    yield {x: REQUEST, y: REQUEST}
+
+
+@case(K.SEAT_MOVED)
+def _seat_moved(w):
+    dinner, x, _y = _dinner(w, published=True)
+    slot = dinner.slots[0]
+    tables = seating.current_tables([slot])[slot.id]
+    elsewhere = next(t for t in slot.tables if x.id not in tables[t.id])
+    yield
+    seating.move_attendee(dinner, slot, x.id, elsewhere, actor=w.admin)
+    yield {x: REQUEST}
+
+
+@case(K.SUMMIT_CHANGED)
+def _summit_changed(w):
+    confirmed = [_registered(w).member for _ in range(3)]  # full: nobody is promoted
+    waiting = _registered(w, "waitlisted").member
+    _registered(w, "cancelled")
+    yield
+    summit = w.summit
+    response = w.client_for(w.admin).post(
+        f"/summit/{summit.slug}/edit",
+        data={
+            "name": summit.name,
+            "slug": summit.slug,
+            "starts_on": "2027-04-19",
+            "ends_on": "2027-04-21",
+            "venue": "Palmer House",
+            "address": "17 East Monroe Street, Chicago, IL 60603",
+            "zone": summit.zone,
+            "capacity": summit.capacity,
+            "delegation_limit": summit.delegation_limit,
+            "registration_opens": summit.registration_opens_at.strftime("%Y-%m-%dT%H:%M"),
+            "registration_closes": summit.registration_closes_at.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 302
+    yield {confirmed[0]: REQUEST, confirmed[1]: REQUEST, confirmed[2]: REQUEST, waiting: None}
+
+
+@case(K.AGENDA_ITEM_MOVED)
+def _agenda_item_moved(w):
+    breakout = _item(w, AgendaKind.BREAKOUT)
+    picked, _not_picked = _registered(w).member, _registered(w).member
+    db.session.add(AgendaPick(agenda_item_id=breakout.id, member_id=picked.id))
+    yield
+    _edit_item(w, breakout, starts="11:00", ends="12:00")
+    yield {picked: REQUEST}
+
+
+@case(K.AGENDA_ITEM_CANCELLED)
+def _agenda_item_cancelled(w):
+    plenary = _item(w)
+    one, other = _registered(w).member, _registered(w).member
+    _registered(w, "waitlisted")
+    yield
+    _edit_item(w, plenary, is_cancelled="y")
+    yield {one: CANCEL, other: CANCEL}
+
+
+# --- the walk ------------------------------------------------------------------------------
+
+
+def _method(message) -> str | None:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return part.get_param("method")
+    return None
+
+
+def test_every_kind_of_action_is_in_the_table_and_walked_here():
+    assert set(TABLE) == set(ActionKind)
+    assert set(CASES) == set(ActionKind)
+
+
+@pytest.mark.parametrize("kind", list(ActionKind), ids=lambda k: k.value)
+def test_exactly_the_audience_hears_once_with_the_right_method(kind, world, deliver_mail):
+    steps = CASES[kind](world)
+    next(steps)  # the scene
+    db.session.commit()
+    deliver_mail()  # what setting the scene sent is not this change's
+    last_id = db.session.scalar(select(db.func.max(Action.id))) or 0
+    expected = next(steps)  # the change
+    db.session.commit()
+    delivered = deliver_mail()
+
+    actions = db.session.scalars(
+        select(Action).where(Action.id > last_id, Action.kind == kind)
+    ).all()
+    assert actions, f"no {kind.value} action was recorded"
+    ours = {str(i) for a in actions for i in a.message_ids}
+    heard = [m for m in delivered if str(m["X-Convene-Outbox-Id"]) in ours]
+    assert len(heard) == len(ours)  # every message the actions queued went out
+    got = {}
+    for message in heard:
+        address = message["To"].addresses[0].addr_spec
+        assert address not in got, f"{address} heard twice of one {kind.value}"
+        got[address] = _method(message)
+    assert got == {member.email: method for member, method in expected.items()}
+
+    # Each row of the table reached someone, with its own calendar method.
+    told: set[int] = set()
+    for row in TABLE[kind]:
+        reached = {m.id for a in actions for m in row.audience(a)} - told
+        assert reached, f"{kind.value}: the row for {row.audience.__name__} reached nobody"
+        for member in expected:
+            if member.id in reached:
+                assert expected[member] == row.calendar, (kind.value, member.name)
+        told |= reached
+
+
+def test_a_person_in_two_audiences_hears_once(world, deliver_mail):
+    """The voter also said yes: one email (the one with the invitation), not two."""
+    db.session.add(Rsvp(call=world.call, member=world.voter, answer=RsvpAnswer.YES))
+    db.session.commit()
+    rescheduling.move_call(world.call, world.call.starts_at + timedelta(hours=2), 60)
+    db.session.commit()
+    mine = [m for m in deliver_mail() if world.voter.email in m["To"]]
+    assert len(mine) == 1 and _method(mine[0]) == REQUEST
+
+
+def test_moving_a_call_tells_the_supporters_of_its_topic(world, deliver_mail):
+    rescheduling.move_call(world.call, world.call.starts_at + timedelta(days=7), 60)
+    db.session.commit()
+    (mail,) = [m for m in deliver_mail() if world.voter.email in m["To"]]
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "A topic you voted for" in body and "has moved" in body and "Was:" in body
+
+
+def test_the_outgoing_delegate_is_never_told_their_place_is_confirmed(world, deliver_mail):
+    registration = _registered(world)
+    previous = registration.member
+    colleague = world.make_member(organisation=previous.organisation)
+    db.session.commit()
+    registrations.substitute(registration, colleague)
+    db.session.commit()
+    (mail,) = [m for m in deliver_mail() if previous.email in m["To"]]
+    assert _method(mail) == CANCEL
+    for part in mail.walk():
+        if part.get_content_maintype() == "text":
+            assert "confirmed" not in part.get_content().lower()
+
+
+def test_the_docs_table_is_written_from_the_code():
+    with open(DOC, encoding="utf-8") as f:
+        assert f.read() == as_markdown(), (
+            "docs/who-hears-what.md is out of date: "
+            "python -m convene.notifications.who_hears_what > docs/who-hears-what.md"
+        )
+    for kind in ActionKind:
+        assert f"`{kind.value}`" in as_markdown()
+    assert who_hears_what.__doc__
