@@ -200,7 +200,7 @@ class Audience:
     coming: list[Member] = field(default_factory=list)  # answered yes or maybe
     declined: list[Member] = field(default_factory=list)  # answered no
     hosts: list[Member] = field(default_factory=list)  # of the hosting partner
-    supporters: list[Member] = field(default_factory=list)  # voted for the call's topic
+    supporters: list[Member] = field(default_factory=list)  # proposed or voted for its topic
 
     @property
     def everyone(self) -> list[Member]:
@@ -509,15 +509,21 @@ def apply_series_plan(plan: SeriesPlan, actor: Member | None = None, now: dateti
 
 # The topics capability builds on this one, not the other way round, so its two tables are
 # read here by name.
-_topics = sa.table("topics", sa.column("id", sa.Integer), sa.column("call_id", sa.Integer))
+_topics = sa.table(
+    "topics",
+    sa.column("id", sa.Integer),
+    sa.column("call_id", sa.Integer),
+    sa.column("proposer_id", sa.Integer),
+)
 _votes = sa.table(
     "topic_votes", sa.column("topic_id", sa.Integer), sa.column("member_id", sa.Integer)
 )
 
 
 def affected_people(calls: list[Call]) -> dict[int, Audience]:
-    """For each call: who answered (yes or maybe, and no), its partner's hosts, and the
-    supporters of its topic. Three queries, whatever the number of calls."""
+    """For each call: who answered (yes or maybe, and no), its partner's hosts, and its
+    topic's proposer and supporters: the audiences the who-hears-what table tells of a call
+    cancelled, moved or brought back. Three queries, whatever the number of calls."""
     audiences = {c.id: Audience() for c in calls}
     if not calls:
         return audiences
@@ -549,10 +555,13 @@ def affected_people(calls: list[Call]) -> dict[int, Audience]:
         audiences[call.id].hosts = [
             m for m in hosts if m.organisation_id == call.host_organisation_id
         ]
+    voters = select(_votes.c.member_id).where(_votes.c.topic_id == _topics.c.id)
     supporters = db.session.execute(
         select(_topics.c.call_id, Member)
-        .join(_votes, _votes.c.topic_id == _topics.c.id)
-        .join(Member, Member.id == _votes.c.member_id)
+        .join(
+            Member,
+            (Member.id == _topics.c.proposer_id) | Member.id.in_(voters.scalar_subquery()),
+        )
         .where(_topics.c.call_id.in_(ids), active)
         .options(selectinload(Member.organisation))
         .order_by(Member.name, Member.id)
