@@ -1,15 +1,16 @@
 """Answering calendar clients' polls before Flask dispatches the request.
 
 Calendar apps poll feeds around the clock, mostly for nothing new. When this process has
-the feed cached under the current feed stamp, the answer (200, 304 or HEAD) is written
-straight from the cache: one primary-key read of the stamp and a dictionary lookup. Any
-other request, and any feed not cached yet, goes to Flask as usual, whose view fills the
-cache with the same FeedAnswer, so both paths send identical headers.
+the feed cached and the stamps of the scopes it depends on are unchanged, the answer (200,
+304 or HEAD) is written straight from the cache: one indexed read of those few stamps and
+a dictionary lookup. Any other request, and any feed not cached or no longer current, goes
+to Flask as usual, whose view fills the cache with the same FeedAnswer, so both paths send
+identical headers.
 """
 
 from werkzeug.exceptions import HTTPException
 
-from convene.calendar.freshness import read_stamp, stamp_engine
+from convene.calendar.freshness import read_stamps, stamp_engine
 from convene.calendar.publishing import cached_answer, feed_key
 
 STATUS = {200: "200 OK", 304: "304 Not Modified"}
@@ -21,7 +22,7 @@ class FeedFastPath:
         self.wsgi_app = wsgi_app
         self._engine = None
 
-    def _stamp(self):
+    def _stamps(self, scopes: tuple[str, ...]):
         if self._engine is None:
             from convene.extensions import db
 
@@ -31,7 +32,7 @@ class FeedFastPath:
                 with self.app.app_context():
                     engine = db.engine
             self._engine = engine
-        return read_stamp(self._engine)
+        return read_stamps(self._engine, scopes)
 
     def _answer(self, environ):
         try:
@@ -42,10 +43,9 @@ class FeedFastPath:
         if key is None:
             return None
         try:
-            stamp = self._stamp()
+            return cached_answer(self.app, key, self._stamps)
         except Exception:  # the database is unwell: let Flask answer (and report) it
             return None
-        return cached_answer(self.app, stamp, key)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")

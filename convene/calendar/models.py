@@ -55,18 +55,18 @@ class CalendarSubscription(db.Model):
     member: Mapped[Member] = relationship()
 
 
-class FeedState(db.Model):
-    """One row whose stamp changes in every transaction that changes what feeds show.
+class FeedStamp(db.Model):
+    """One row per feed scope (see convene/calendar/feed_tables.py): its stamp changes in
+    every transaction that changes something the feeds of that scope show.
 
-    Reading it is the whole cost of answering an unchanged feed: each app instance keeps
-    its rendered feeds under the stamp it read, so a commit through any instance is seen by
-    every other on its next request.
+    Each app instance keeps a rendered feed with the stamps of its scopes as read before
+    building it; reading them again (one query) tells whether it is still current, through
+    whichever instance the change was committed.
     """
 
-    __tablename__ = "feed_state"
-    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+    __tablename__ = "feed_stamps"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    scope: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     stamp: Mapped[str] = mapped_column(sa.String(32))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,15 +1,16 @@
 """Which feeds exist, what each holds, and answering calendar clients cheaply.
 
-Each app instance keeps rendered feeds in memory under the database's feed stamp (see
-freshness.py): an unchanged feed costs one primary-key read, and a change committed
-through any instance changes the stamp every instance reads next.
+Each app instance keeps rendered feeds in memory with the stamps of the scopes each depends
+on (see freshness.py and feed_tables.py): an unchanged feed costs one indexed read, a
+change committed through any instance changes the stamps every instance reads next, and a
+change that a feed does not show leaves it cached.
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -17,8 +18,10 @@ from flask import Response, abort, current_app, request
 from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
 from convene.accounts.models import Organisation, OrganisationKind
+from convene.calendar import feed_tables
 from convene.calendar.feeds import FeedHeader, RenderedFeed, rendered
-from convene.calendar.freshness import current_state
+from convene.calendar.freshness import read_state
+from convene.calendar.models import CalendarSubscription
 from convene.calendar.sources import (
     FeedKind,
     FeedScope,
@@ -151,16 +154,32 @@ class FeedAnswer:
     private: bool
     # None while a change is under a second old: see last_modified_for.
     last_modified: datetime | None
+    # The (scope, stamp) pairs read before it was built, and the day it was built on (feeds
+    # hold a window of days): it is current while both are unchanged.
+    stamps: tuple[tuple[str, str | None], ...] = ()
+    day: date | None = None
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(scope for scope, _stamp in self.stamps)
+
+    def is_current(self, stamps: Mapping[str, str | None], day: date) -> bool:
+        """Whether `stamps` (which must hold each of its scopes) are those it was built under."""
+        return (
+            bool(self.stamps)
+            and self.day == day
+            and all(scope in stamps and stamps[scope] == stamp for scope, stamp in self.stamps)
+        )
 
     @cached_property
     def _common(self) -> list[tuple[str, str]]:
+        """The headers of a 304 as well: no Last-Modified, which Werkzeug drops from a 304
+        (RFC 9110 15.4.5: with an ETag it is not needed), so both paths send the same."""
         from convene import SECURITY_HEADERS
 
         cache = "private" if self.private else "public"
-        headers = [("ETag", quote_etag(self.feed.etag))]
-        if self.last_modified is not None:
-            headers.append(("Last-Modified", http_date(self.last_modified)))
-        headers += [
+        headers = [
+            ("ETag", quote_etag(self.feed.etag)),
             ("Cache-Control", f"{cache}, max-age={CLIENT_MAX_AGE}"),
             *SECURITY_HEADERS.items(),
         ]
@@ -170,11 +189,10 @@ class FeedAnswer:
 
     @cached_property
     def _full(self) -> list[tuple[str, str]]:
-        return [
-            ("Content-Type", CALENDAR_TYPE),
-            ("Content-Length", str(len(self.feed.body))),
-            *self._common,
-        ]
+        headers = [("Content-Type", CALENDAR_TYPE), ("Content-Length", str(len(self.feed.body)))]
+        if self.last_modified is not None:
+            headers.append(("Last-Modified", http_date(self.last_modified)))
+        return headers + self._common
 
     def is_fresh_for(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
         """RFC 9110: If-None-Match decides when present; else If-Modified-Since."""
@@ -210,11 +228,42 @@ def _is_private(key: tuple) -> bool:
     return key[0] == "member"
 
 
-def cached_answer(app, stamp: str | None, key: tuple) -> FeedAnswer | None:
-    if stamp is None:
-        return None
+def _dependencies(key: tuple):
+    """The scopes a feed depends on, as (names known now, a SELECT of the one more name that
+    only the database knows, or None)."""
+    kind = key[0]
+    if kind == "public":
+        return feed_tables.public_scopes(), None
+    if kind == "summit":
+        return feed_tables.summit_scopes(key[1]), None
+    if kind == "partner":
+        lookup = sa.select(_scope_name("partner:", Organisation.id)).where(
+            Organisation.slug == key[1], Organisation.kind == OrganisationKind.PARTNER
+        )
+        return (feed_tables.ALL,), lookup
+    if kind == "member":
+        known = feed_tables.MEMBER_SHARED
+        lookup = sa.select(_scope_name("member:", CalendarSubscription.member_id)).where(
+            CalendarSubscription.token == key[1]
+        )
+        return known, lookup
+    raise ValueError(f"not a feed: {key!r}")
+
+
+def _scope_name(prefix: str, column):
+    return (sa.cast(sa.literal(prefix), sa.String) + sa.cast(column, sa.String)).label("scope")
+
+
+def cached_answer(app, key: tuple, read_stamps: Callable[[tuple], Mapping]) -> FeedAnswer | None:
+    """This instance's answer for `key` if the stamps of its scopes (read with
+    `read_stamps(scopes)`, a missing scope never bumped) are still those it was built under."""
     cache = app.extensions.get("convene_feed_cache")
-    return None if cache is None else cache.get((stamp, utcnow().date(), key))
+    answer = None if cache is None else cache.get(key)
+    if answer is None or not answer.stamps:
+        return None
+    found = read_stamps(answer.scopes)
+    stamps = {scope: found.get(scope) for scope in answer.scopes}
+    return answer if answer.is_current(stamps, utcnow().date()) else None
 
 
 def last_modified_for(
@@ -240,25 +289,49 @@ def _ceil_second(instant: datetime) -> datetime:
 
 
 def feed_response(key: tuple, build: Callable[[], RenderedFeed | None]) -> Response:
-    """The feed for `key` as a Flask response: from this instance's cache while the feed
-    stamp is unchanged, else built (and cached under the stamp read before building, once
-    its Last-Modified is settled)."""
-    stamp, changed_at = current_state(db.session)
-    answer = cached_answer(current_app, stamp, key)
-    if answer is None:
+    """The feed for `key` as a Flask response: from this instance's cache while the stamps
+    of its scopes are unchanged, else built (and cached with the stamps read before
+    building, once its Last-Modified is settled)."""
+    known, lookup = _dependencies(key)
+    state = read_state(db.session, known, lookup)
+    stamps = {scope: stamp for scope, (stamp, _at) in state.items()}
+    now = utcnow()
+    cache = feed_cache()
+    previous = cache.get(key)
+    if previous is not None and previous.is_current(stamps, now.date()):
+        answer = previous
+    else:
         feed = build()
         if feed is None:
             abort(404)
-        now = utcnow()
-        settle = current_app.config.get("CALENDAR_SETTLE_SECONDS", 1.0)
-        last_modified = last_modified_for(feed, changed_at, now, settle)
-        answer = FeedAnswer(feed, private=_is_private(key), last_modified=last_modified)
-        if stamp is not None and last_modified is not None:
-            feed_cache().put((stamp, now.date(), key), answer)
+        answer = _new_answer(key, feed, state, previous, now)
+        # Without the looked-up scope (a token or slug unknown a moment ago) it cannot be
+        # told current later: answered, not kept.
+        complete = len(state) == len(known) + (lookup is not None)
+        if complete and answer.last_modified is not None:
+            cache.put(key, answer)
     status, headers, body = answer.respond(
         request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")
     )
     return Response(body, status=status, headers=headers)
+
+
+def _new_answer(key, feed: RenderedFeed, state: dict, previous, now: datetime) -> FeedAnswer:
+    """Built anew because a scope it depends on changed; if its bytes did not, neither did
+    anything it shows, so it keeps the Last-Modified it had."""
+    if previous is not None and previous.feed.etag == feed.etag and previous.last_modified:
+        last_modified = previous.last_modified
+    else:
+        changed_at = max((at for _stamp, at in state.values() if at is not None), default=None)
+        settle = current_app.config.get("CALENDAR_SETTLE_SECONDS", 1.0)
+        last_modified = last_modified_for(feed, changed_at, now, settle)
+    return FeedAnswer(
+        feed,
+        private=_is_private(key),
+        last_modified=last_modified,
+        stamps=tuple((scope, stamp) for scope, (stamp, _at) in sorted(state.items())),
+        day=now.date(),
+    )
 
 
 def download_response(body: bytes, filename: str) -> Response:

@@ -1,49 +1,69 @@
-"""The feed stamp: a new one exactly when a commit changes something feeds may show."""
+"""The feed stamps: a commit bumps exactly the scopes whose feeds show what it wrote."""
 
 import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 
-from convene.calendar.freshness import current_stamp
+from convene.accounts.models import Member
+from convene.calendar.freshness import mark_feeds_changed, pending_scopes
 from convene.calendar.invitations import call_event
-from convene.convenings.models import Call
+from convene.calendar.models import FeedStamp
+from convene.convenings.models import Call, Rsvp, RsvpAnswer
+from convene.convenings.rsvps import answer_rsvp
 from convene.extensions import db
 from convene.notifications.outbox import queue_email
 from convene.types import utcnow
 
 
-def stamp():
+def stamps() -> dict[str, str]:
     db.session.rollback()
-    return current_stamp(db.session)
+    return dict(db.session.execute(select(FeedStamp.scope, FeedStamp.stamp)).all())
 
 
-def test_a_committed_change_gives_a_new_stamp(make_call):
+class Watch:
+    """The scopes bumped since it was made (or since the last call)."""
+
+    def __init__(self):
+        self.before = stamps()
+
+    def bumped(self) -> set[str]:
+        after = stamps()
+        changed = {s for s, v in after.items() if self.before.get(s) != v}
+        self.before = after
+        return changed
+
+
+def test_a_call_change_bumps_public_calls_and_its_host(make_call):
     call = make_call()
-    first = stamp()
-    assert first is not None
+    watch = Watch()
     call.agenda = "1. Welcome"
     db.session.commit()
-    assert stamp() != first
+    assert watch.bumped() == {"public", "calls", f"partner:{call.host_organisation_id}"}
 
 
-def test_bulk_statements_count_too(make_call):
-    make_call()
-    first = stamp()
-    db.session.execute(update(Call).values(duration_minutes=90))
+def test_a_new_host_bumps_both_partners(make_call, make_org):
+    call = make_call()
+    old_host = call.host_organisation_id
+    db.session.expire_all()
+    call = db.session.get(Call, call.id)
+    other = make_org("partner")
+    watch = Watch()
+    call = db.session.get(Call, call.id)
+    call.host_organisation = other
+    call.bump_revision()
     db.session.commit()
-    assert stamp() != first
+    assert watch.bumped() == {"public", "calls", f"partner:{old_host}", f"partner:{other.id}"}
 
 
-def test_rollback_and_quiet_tables_keep_the_stamp(make_call, make_member):
+def test_sign_in_vote_and_mail_bump_nothing(make_call, make_member):
     call = make_call()
     member = make_member()
-    first = stamp()
-    call.title = "Not saved"
-    db.session.flush()
-    db.session.rollback()
-    assert stamp() == first
+    watch = Watch()
+    member.last_sign_in_at = utcnow()
+    member.session_token = "x" * 43
+    db.session.commit()
     queue_email(
         member.email,
         "Hello",
@@ -53,18 +73,100 @@ def test_rollback_and_quiet_tables_keep_the_stamp(make_call, make_member):
         zone="UTC",
     )
     db.session.commit()
-    assert stamp() == first
+    db.session.execute(update(Member).values(last_sign_in_at=utcnow()))
+    db.session.commit()
+    assert watch.bumped() == set()
+
+
+def test_an_rsvp_bumps_only_its_members_scope(make_call, make_member):
+    call = make_call()
+    member, other = make_member(), make_member()
+    watch = Watch()
+    answer_rsvp(call, member, "yes")  # a bulk INSERT ... ON CONFLICT
+    db.session.commit()
+    assert watch.bumped() == {f"member:{member.id}"}
+    row = db.session.scalar(select(Rsvp).where(Rsvp.member_id == member.id))
+    row.answer = RsvpAnswer.NO
+    db.session.commit()
+    assert watch.bumped() == {f"member:{member.id}"}
+    answer_rsvp(call, other, "no")  # a "no" puts nothing in a feed
+    db.session.commit()
+    assert watch.bumped() == set()
+
+
+def test_bulk_statements_bump_every_feed_unless_quiet(make_call):
+    make_call()
+    watch = Watch()
+    db.session.execute(update(Call).values(duration_minutes=90))
+    db.session.commit()
+    assert watch.bumped() == {"all"}
+
+
+def test_raw_sql_needs_marking(make_call):
+    call = make_call()
+    watch = Watch()
+    db.session.execute(text("UPDATE calls SET agenda = 'x' WHERE id = :id"), {"id": call.id})
+    mark_feeds_changed(db.session)
+    db.session.commit()
+    assert watch.bumped() == {"all"}
+
+
+def test_rollback_keeps_the_stamps_and_a_savepoint_keeps_what_came_before(make_call):
+    call = make_call()
+    watch = Watch()
+    call.title = "Not saved"
+    db.session.flush()
+    db.session.rollback()
     db.session.commit()  # nothing at all
-    assert stamp() == first
+    assert watch.bumped() == set()
+    call = db.session.get(Call, call.id)
+    call.agenda = "Saved"
+    db.session.flush()
+    with db.session.begin_nested() as savepoint:
+        call.title = "Rolled back"
+        db.session.flush()
+        savepoint.rollback()
+    db.session.commit()
+    assert "calls" in watch.bumped()
+
+
+def test_stamps_are_written_by_the_outer_commit_not_a_savepoint(make_call, count_queries):
+    """Written once, in one statement, at the end: row locks in one order, held briefly."""
+    call = make_call()
+    watch = Watch()
+    with count_queries() as q:
+        call.agenda = "Changed"
+        with db.session.begin_nested():
+            call.title = "Changed too"
+        assert pending_scopes(db.session) >= {"calls"}
+        db.session.commit()
+    writes = [s for s in q.statements if "feed_stamps" in s]
+    assert len(writes) == 1
+    assert q.statements.index(writes[0]) > max(
+        i for i, s in enumerate(q.statements) if "SAVEPOINT" in s
+    )
+    assert watch.bumped() == {"public", "calls", f"partner:{call.host_organisation_id}"}
+
+
+def test_an_unclassified_table_bumps_everything(app, make_call, monkeypatch):
+    from convene.calendar import feed_tables
+
+    call = make_call()
+    monkeypatch.delitem(feed_tables.SHOWN, "calls")
+    watch = Watch()
+    call = db.session.get(Call, call.id)
+    call.agenda = "Changed"
+    db.session.commit()
+    assert watch.bumped() == {"all"}
 
 
 @pytest.mark.postgres_only
-def test_concurrent_writers_all_commit_and_the_last_stamp_wins(app, make_call):
-    """Many transactions changing calls at once: none deadlocks or fails, each commit
-    leaves a stamp that differs from the one before it."""
+def test_concurrent_writers_all_commit_and_each_bumps(app, make_call):
+    """Many transactions changing calls at once (each bumping public, calls and a partner,
+    in one order): none deadlocks or fails, and the stamps move."""
     calls = [make_call(day=utcnow().date() + timedelta(days=i + 1)) for i in range(6)]
     ids = [c.id for c in calls]
-    first = stamp()
+    watch = Watch()
     errors, barrier = [], threading.Barrier(len(ids))
 
     def move(call_id):
@@ -85,5 +187,5 @@ def test_concurrent_writers_all_commit_and_the_last_stamp_wins(app, make_call):
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
-    assert stamp() != first
+    assert {"public", "calls"} <= watch.bumped()
     assert all(db.session.get(Call, i).revision == 1 for i in ids)

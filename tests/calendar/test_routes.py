@@ -319,18 +319,24 @@ def test_a_change_under_a_second_old_is_neither_cached_nor_dated(app, client, ma
 def test_removing_an_event_moves_last_modified(client, make_call, make_member, rsvp):
     """An RSVP turned to no takes the call out of the feed though the call did not change:
     Last-Modified still moves on, so If-Modified-Since gets the new feed, not a 304."""
+    from sqlalchemy import update
+
+    from convene.calendar.models import FeedStamp
+    from convene.convenings.models import Call
+
     member = make_member()
     call = make_call()
     answer = rsvp(call, member, "yes")
     url = f"/calendar/me/{_token(member)}.ics"
+    earlier = utcnow() - timedelta(seconds=10)  # so that the removal is a later second
+    db.session.execute(update(Call).values(updated_at=earlier))
+    db.session.execute(update(CalendarSubscription).values(updated_at=earlier))
+    db.session.commit()
+    db.session.execute(update(FeedStamp).values(changed_at=earlier))
+    db.session.commit()
     first = client.get(url)
     assert len(_events(first)) == 1
     answer.answer = "no"
-    db.session.commit()
-    from convene.calendar.models import FeedState
-
-    state = db.session.get(FeedState, 1)
-    state.changed_at = utcnow() + timedelta(seconds=2)
     db.session.commit()
     later = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert later.status_code == 200 and _events(later) == []

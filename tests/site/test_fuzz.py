@@ -69,6 +69,7 @@ QUERY_NAMES = ["q", "page", "next", "org", "role", "exclude", "summit", "status"
 NOT_ON_A_PAGE = {
     "accounts.accept_invitation": "its address holds an emailed secret",
     "accounts.reset_password": "its address holds an emailed secret",
+    "notifications.unsubscribe": "its address holds a signed token sent by email",
 }
 
 # Forms that end the signed-in session: walked last, once, so the other forms keep a session.

@@ -1,0 +1,258 @@
+"""Which writes change which feeds: every table is listed here, as shown or quiet.
+
+A feed is cached with the stamps of the scopes it depends on (see freshness.py), and a
+commit bumps exactly the scopes its writes touch:
+
+    public          the public feed: every call (no join details), summits, public agenda
+    partner:<id>    one partner's feed: the calls it hosts
+    summit:<id>     one summit's feed: the summit, its public agenda, its social sessions
+    member:<id>     what only that member's personal feed shows: their subscription, RSVPs,
+                    registrations, agenda picks, session sign-ups and seats
+    calls           calls as any personal feed shows them (with join details); every
+                    personal feed depends on it, so a call change reaches every subscriber
+    summits         the summit programme as personal feeds show it (plenaries, picked
+                    breakouts, sessions, slots, table names); every personal feed depends on it
+    all             everything: every feed depends on it (raw SQL, bulk writes, tables not
+                    classified yet)
+
+A table is QUIET when no feed reads it (sign-ins, sessions, mail, the action log, votes...):
+writing it bumps nothing. A SHOWN table names the columns feeds show and, for one changed
+row, the scopes it bumps. A table in neither is treated as shown everywhere (it bumps `all`):
+a feed that silently went stale would be wrong, while an extra rebuild only costs time; and
+tests/calendar/test_feed_scopes.py fails until the table is classified here.
+"""
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+
+ALL = "all"
+PUBLIC = "public"
+CALLS = "calls"
+SUMMITS = "summits"
+
+
+def partner(organisation_id) -> str:
+    return f"partner:{organisation_id}"
+
+
+def summit(summit_id) -> str:
+    return f"summit:{summit_id}"
+
+
+def member(member_id) -> str:
+    return f"member:{member_id}"
+
+
+# What each feed depends on (the scopes whose stamps it is cached under).
+def public_scopes() -> tuple[str, ...]:
+    return (ALL, PUBLIC)
+
+
+def partner_scopes(organisation_id) -> tuple[str, ...]:
+    return (ALL, partner(organisation_id))
+
+
+def summit_scopes(summit_id) -> tuple[str, ...]:
+    return (ALL, summit(summit_id))
+
+
+# Every personal feed depends on these, and on its member's own scope.
+MEMBER_SHARED = (ALL, CALLS, SUMMITS)
+
+
+def member_scopes(member_id) -> tuple[str, ...]:
+    return (*MEMBER_SHARED, member(member_id))
+
+
+class Unknown(Exception):
+    """A value a rule needs was not loaded: the write bumps the table's broad scopes."""
+
+
+EVERY_COLUMN = None  # every column is shown (an `updated_at` that moves on any change, say)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A table feeds read.
+
+    `scopes(row)` names the scopes a row is shown in (asked of the row before the write and
+    after it); `columns` are the columns whose change shows (None: every one) and `quiet`
+    the others; `also` adds scopes when a given column changes (an insert or delete changes
+    every column). `lookups` compute values a rule needs that are not columns of the row.
+    """
+
+    scopes: Callable[["Row"], Iterable[str]]
+    columns: frozenset[str] | None = EVERY_COLUMN
+    quiet: frozenset[str] = frozenset()
+    also: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    lookups: Mapping[str, Callable[["Row", sa.Connection], object]] = field(default_factory=dict)
+    # For writes whose rows are unknown (bulk UPDATE/DELETE, a value not loaded).
+    broad: frozenset[str] = frozenset({ALL})
+
+    def shows_any(self, changed: Iterable[str]) -> bool:
+        return self.columns is None or any(c in self.columns for c in changed)
+
+
+class Row:
+    """A row's values before or after a write; a value that is not known raises Unknown."""
+
+    def __init__(self, values: dict, rule: Shown, connection: Callable[[], sa.Connection]):
+        self._values = values
+        self._rule = rule
+        self._connection = connection
+
+    def __getattr__(self, name: str):
+        value = self._values.get(name, Unknown)
+        if value is Unknown and name in self._rule.lookups:
+            value = self._rule.lookups[name](self, self._connection())
+            self._values[name] = Unknown if value is None else value
+        if value is Unknown:
+            raise Unknown(name)
+        return value
+
+
+def _columns(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def _answered(row) -> set[str]:
+    # Only yes and maybe put a call in a member's feed (sources._call_query).
+    return {member(row.member_id)} if str(row.answer) in ("yes", "maybe") else set()
+
+
+def _agenda_item(row) -> set[str]:
+    return {SUMMITS} | ({PUBLIC, summit(row.summit_id)} if row.is_public else set())
+
+
+def _social_session(row) -> set[str]:
+    shown_in_summit_feed = str(row.kind) == "open" or row.is_published
+    return {SUMMITS} | ({summit(row.summit_id)} if shown_in_summit_feed else set())
+
+
+def _own(row) -> set[str]:
+    return {member(row.member_id)}
+
+
+_SESSIONS = sa.table("summit_social_sessions", sa.column("id"), sa.column("summit_id"))
+
+
+def _summit_of_slot(row, connection) -> int | None:
+    query = sa.select(_SESSIONS.c.summit_id).where(_SESSIONS.c.id == row.session_id)
+    return connection.execute(query).scalar()
+
+
+SHOWN: dict[str, Shown] = {
+    # Calls: every column, since updated_at (in every feed) moves with any change.
+    "calls": Shown(lambda r: {PUBLIC, CALLS, partner(r.host_organisation_id)}),
+    # The series' name labels calls without a topic everywhere; join details and
+    # updated_at show in personal feeds only.
+    "series": Shown(
+        lambda r: {CALLS},
+        also={"name": frozenset({ALL})},
+        columns=_columns("id", "name", "video_url", "dial_in_number", "dial_in_code", "updated_at"),
+        quiet=_columns(
+            "first_date",
+            "local_time",
+            "zone",
+            "interval_weeks",
+            "duration_minutes",
+            "horizon_weeks",
+            "description",
+            "created_at",
+        ),
+    ),  # fmt: skip
+    # A host's name is in its calls; a partner's slug and kind find its feed.
+    "organisations": Shown(
+        lambda r: {PUBLIC, CALLS, partner(r.id)},
+        columns=_columns("id", "name", "slug", "kind"),
+        quiet=_columns("state", "population", "zone", "website", "created_at"),
+    ),
+    # Only `active` matters: a deactivated member's feed answers 404.
+    "members": Shown(
+        lambda r: {member(r.id)},
+        columns=_columns("id", "active"),
+        quiet=_columns(
+            "email",
+            "name",
+            "title",
+            "organisation_id",
+            "role",
+            "zone",
+            "password_hash",
+            "created_at",
+            "last_sign_in_at",
+            "session_token",
+        ),
+    ),  # fmt: skip
+    "calendar_subscriptions": Shown(_own),
+    "rsvps": Shown(
+        _answered,
+        columns=_columns("id", "call_id", "member_id", "answer"),
+        quiet=_columns("answered_at"),
+    ),
+    "summits": Shown(lambda r: {PUBLIC, SUMMITS, summit(r.id)}),
+    "summit_agenda_items": Shown(_agenda_item),
+    "summit_social_sessions": Shown(_social_session),
+    # A slot's summit is its session's (`summit_id` is not a column: looked up).
+    "summit_session_slots": Shown(
+        lambda r: {SUMMITS, summit(r.summit_id)}, lookups={"summit_id": _summit_of_slot}
+    ),
+    "summit_session_tables": Shown(
+        lambda r: {SUMMITS},
+        columns=_columns("id", "slot_id", "name"),
+        quiet=_columns("position", "seats"),
+    ),
+    "summit_registrations": Shown(_own),
+    "summit_agenda_picks": Shown(_own),
+    "summit_session_signups": Shown(_own),
+    "summit_seat_assignments": Shown(_own),
+}
+
+# Tables no feed reads. Writing them never moves a feed's Last-Modified.
+QUIET: frozenset[str] = frozenset(
+    {
+        "feed_stamps",
+        "member_tokens",  # sign-in links, invitations, password resets
+        "outbox_messages",
+        "mail_digests",
+        "digest_items",
+        "mail_preferences",
+        "sent_reminders",
+        "invitation_sequences",  # per-person iTIP bookkeeping; feeds carry the calls' own
+        "actions",  # the history of changes: the changed rows themselves bump the feeds
+        "topics",  # a scheduled topic is copied into its call's title
+        "topic_votes",
+        "topic_settings",
+        "series_hosts",  # the rotation decides hosts of calls not made yet
+        "series_skips",
+        "skipped_calls",
+        "swap_requests",  # an accepted swap changes the calls' hosts
+        "call_attendances",
+        "call_resources",
+        "summit_must_not_pairs",  # seating inputs; the seats themselves are shown
+        "summit_slot_absences",
+    }
+)
+
+_warned: set[str] = set()
+
+
+def rule_for(table_name: str) -> Shown | None:
+    """The table's rule; None if it is quiet. An unclassified table bumps everything."""
+    if table_name in QUIET:
+        return None
+    rule = SHOWN.get(table_name)
+    if rule is None:
+        if table_name not in _warned:
+            _warned.add(table_name)
+            log.warning("feeds: table %s is not classified in feed_tables.py", table_name)
+        return UNCLASSIFIED
+    return rule
+
+
+UNCLASSIFIED = Shown(lambda r: {ALL})
