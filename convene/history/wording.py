@@ -73,6 +73,8 @@ def describe(action: Action, zone: str) -> str:
     """One line for one action, as an admin reads it."""
     kind, before, after, details = action.kind, action.before, action.after, action.details
     by = f" by {action.actor.name}" if action.actor is not None else ""
+    if action.actor is not None and action.actor is action.member:
+        by = ""  # "Dana left the tour", not "Dana left the tour by Dana"
     on = f" on {_on(action.happened_at, zone)}"
     person = _who(action.member)
     K = ActionKind
@@ -124,7 +126,7 @@ def describe(action: Action, zone: str) -> str:
         giver = before.get("member") or _who(action.former_member)
         taker = after.get("member") or person
         actor = action.actor
-        if actor is not None and actor.id == action.former_member_id:
+        if actor is not None and actor is action.former_member:
             return f"Place given by {giver} to {taker}{on}"
         return f"Place of {giver} given to {taker}{by}{on}"
     title = action.social_session.title if action.social_session is not None else "a session"
@@ -133,7 +135,7 @@ def describe(action: Action, zone: str) -> str:
     if kind == K.SESSION_PROMOTED:
         return f"{person} given a freed place at {title}{on}"
     if kind == K.SESSION_PLACE_LOST:
-        return f"{person} left {title}{by if action.actor_id != action.member_id else ''}{on}"
+        return f"{person} left {title}{by}{on}"
     if kind == K.SESSION_WAITLISTED:
         return f"{person} on the waitlist for {title}{on}"
     if kind == K.SESSION_WAITLIST_LEFT:
