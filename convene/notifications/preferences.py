@@ -28,7 +28,7 @@ TOPIC_LABELS = {
 TOPIC_DESCRIPTIONS = {
     MailTopic.RSVP_RECEIPTS: "A note each time you answer a call's RSVP.",
     MailTopic.TOPIC_NEWS: "When a topic you proposed or voted for is scheduled, declined, "
-    "merged or held.",
+    "merged or held, and when its call moves or is cancelled.",
     MailTopic.VOTE_UPDATES: "How the topics you voted for are doing.",
     MailTopic.REMINDERS: "Before each call you said yes or maybe to, and before your summit "
     "sessions and tables, with how to join and the calendar file.",
