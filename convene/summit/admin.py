@@ -13,9 +13,8 @@ from convene.accounts.models import Member, Organisation, Role
 from convene.accounts.permissions import role_required
 from convene.csvfiles import csv_response
 from convene.extensions import db
-from convene.history.actions import record_action
-from convene.history.models import ActionKind
 from convene.summit import seating
+from convene.summit.changes import agenda_item_edited, summit_edited, timing, where_and_when
 from convene.summit.forms import (
     AbsenceForm,
     AgendaItemForm,
@@ -68,7 +67,7 @@ def edit_summit(slug: str | None = None):
                 summit = Summit()
                 db.session.add(summit)
             before = (summit.name, summit.starts_on, summit.ends_on, summit.venue, summit.address)
-            where_and_when = _where_and_when(summit)
+            was = where_and_when(summit)
             for name in (
                 "name",
                 "slug",
@@ -96,12 +95,8 @@ def edit_summit(slug: str | None = None):
                 summit.revision = (summit.revision or 0) + 1
             try:
                 db.session.flush()
-                if not is_new and where_and_when != _where_and_when(summit):
-                    record_action(
-                        ActionKind.SUMMIT_CHANGED, current_user, summit,
-                        before=where_and_when, after=_where_and_when(summit),
-                    )  # fmt: skip
                 if not is_new:
+                    summit_edited(summit, was, current_user)  # new dates or venue are told
                     # More seats than before: the waitlist moves up at once.
                     promote_waitlisted(summit)
                 db.session.commit()
@@ -118,16 +113,6 @@ def edit_summit(slug: str | None = None):
         back_url=url_for("summit.show", slug=summit.slug) if summit else url_for("summit.index"),
         back_label=summit.name if summit else "Summit",
     )
-
-
-def _where_and_when(summit: Summit) -> dict:
-    """What attendees plan travel by: a change to it is told to everyone registered."""
-    return {
-        "starts_on": summit.starts_on,
-        "ends_on": summit.ends_on,
-        "venue": summit.venue,
-        "address": summit.address,
-    }
 
 
 def _local(value: datetime, zone_name: str) -> datetime:
@@ -263,7 +248,7 @@ def edit_agenda_item(slug: str, item_id: int | None = None):
         except ZoneError as exc:
             form.starts.errors.append(str(exc))
         else:
-            was = _timing(item) if item is not None else None
+            was = timing(item) if item is not None else None
             if item is None:
                 item = AgendaItem(summit=summit)
                 db.session.add(item)
@@ -283,15 +268,8 @@ def edit_agenda_item(slug: str, item_id: int | None = None):
             item.description = form.description.data or None
             item.is_public = form.is_public.data
             item.is_cancelled = form.is_cancelled.data
-            edited_while_cancelled = was is not None and was["is_cancelled"] and item.is_cancelled
-            if was is not None and was != _timing(item) and not edited_while_cancelled:
-                db.session.flush()
-                kind = (
-                    ActionKind.AGENDA_ITEM_CANCELLED
-                    if item.is_cancelled
-                    else ActionKind.AGENDA_ITEM_MOVED
-                )
-                record_action(kind, current_user, item, before=was, after=_timing(item))
+            if was is not None:
+                agenda_item_edited(item, was, current_user)
             db.session.commit()
             flash(f"{item.title} is saved.", "success")
             return redirect(url_for("summit.show", slug=summit.slug) + f"#item-{item.id}")
@@ -303,17 +281,6 @@ def edit_agenda_item(slug: str, item_id: int | None = None):
         back_url=url_for("summit.show", slug=summit.slug),
         back_label=summit.name,
     )
-
-
-def _timing(item: AgendaItem) -> dict:
-    """What an attendee's calendar holds of an item: a change is a move (or a cancellation)."""
-    return {
-        "title": item.title,
-        "starts_at": item.starts_at,
-        "ends_at": item.ends_at,
-        "room": item.room,
-        "is_cancelled": item.is_cancelled,
-    }
 
 
 # --- social sessions -------------------------------------------------------------------------
