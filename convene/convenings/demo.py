@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
-from convene.convenings import rotation
+from convene.convenings import record, rescheduling, rotation, rsvps, swaps
 from convene.convenings.models import (
     Attendance,
     Call,
@@ -179,3 +179,53 @@ def load(rng: random.Random) -> None:
         cancelled.status = CallStatus.CANCELLED
         cancelled.cancel_reason = "Clashes with the national league of cities conference."
         cancelled.bump_revision()
+    db.session.flush()
+    changes(future, partner_hosts)
+
+
+def _demo_account(role: Role) -> Member | None:
+    return db.session.scalar(
+        select(Member).where(Member.email == f"{role.value}@demo.convene.test")
+    ) or db.session.scalar(select(Member).where(Member.role == role).order_by(Member.id))
+
+
+def changes(future: list[Call], hosts: list[Member]) -> None:
+    """Changes made now through the calls' own flows, as hosts and admins make them: each is
+    recorded (the calls' history pages show them) and told, so the demo's mail folder holds
+    an email of each kind (the mail worker of `make run` writes them to instance/mail)."""
+    if len(future) < 10:
+        return
+    admin, member = _demo_account(Role.ADMIN), _demo_account(Role.MEMBER)
+    champion = _demo_account(Role.CHAMPION)
+
+    def host_of(call: Call) -> Member:
+        return next(m for m in hosts if m.organisation_id == call.host_organisation_id)
+
+    for call in future[3:10]:  # someone is coming to each call changed below
+        rsvps.answer_rsvp(call, member, RsvpAnswer.YES)
+    rsvps.answer_rsvp(future[3], champion, RsvpAnswer.YES)
+    rsvps.answer_rsvp(future[3], champion, RsvpAnswer.NO)  # a no after a yes
+    record.save_agenda(
+        future[3], future[3].title, AGENDA + "\n5. Close (2 min)", actor=host_of(future[3])
+    )
+    moving = future[4]
+    rescheduling.move_call(
+        moving,
+        moving.starts_at + timedelta(days=1),
+        moving.duration_minutes,
+        confirm_conflicts=True,
+        actor=host_of(moving),
+    )
+    rescheduling.cancel_call(
+        future[5], "Most cities are at their budget hearings that week.", actor=host_of(future[5])
+    )
+    rescheduling.cancel_call(future[6], "Booked twice by mistake.", actor=admin)
+    rescheduling.reinstate_call(future[6], admin)
+    other = next(
+        m.organisation for m in hosts if m.organisation_id != future[7].host_organisation_id
+    )
+    rescheduling.reassign_host(future[7], other, actor=admin)
+    swap = swaps.request_swap(
+        host_of(future[8]), future[8], future[9], "Our director is away that week."
+    )
+    swaps.answer_swap(host_of(future[9]), swap.id, accept=True)

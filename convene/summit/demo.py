@@ -7,9 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from convene.accounts.models import Member
+from convene.accounts.models import Member, Role
 from convene.extensions import db
-from convene.summit import seating
+from convene.summit import registration as registrations
+from convene.summit import seating, sessions
+from convene.summit.agenda import pick_item
+from convene.summit.changes import agenda_item_edited, summit_edited, timing, where_and_when
 from convene.summit.models import (
     AgendaItem,
     AgendaKind,
@@ -34,6 +37,8 @@ def load(rng: random.Random) -> None:
     past = _past_summit(rng, members)
     db.session.flush()
     _upcoming_summit(rng, members, past)
+    db.session.flush()
+    changes()
 
 
 def _local(summit: Summit, day: date, hour: int, minute: int = 0) -> datetime:
@@ -305,3 +310,163 @@ def _upcoming_summit(rng, members, past: Summit) -> None:
     dinner = _dinner(summit, "Cross-city dinner series", nights=3, tables=12, seats=10)
     db.session.flush()
     seating.run_assignment(dinner, seed=2027)
+
+
+def _account(role: Role) -> Member | None:
+    return db.session.scalar(
+        select(Member).where(Member.email == f"{role.value}@demo.convene.test")
+    )
+
+
+def changes() -> None:
+    """Changes made now through the summit's own flows, as people and admins make them:
+    each is recorded (the registrations, summit and session pages show them) and told, so
+    the demo's mail folder holds an email of each kind. The upcoming summit keeps a short
+    waitlist and its dinner series stays a draft for the admin to publish."""
+    summit = db.session.scalar(select(Summit).where(Summit.slug == "what-works-cities-summit-2027"))
+    if summit is None:
+        return
+    admin, champion, member = _account(Role.ADMIN), _account(Role.CHAMPION), _account(Role.MEMBER)
+    live = {
+        r.member_id: r
+        for r in db.session.scalars(
+            select(Registration).where(
+                Registration.summit_id == summit.id, Registration.status.in_(registrations.LIVE)
+            )
+        )
+    }
+    unregistered = [
+        m
+        for m in db.session.scalars(
+            select(Member)
+            .where(Member.active.is_(True), Member.role != Role.ADMIN)
+            .order_by(Member.id)
+        )
+        if m.id not in live
+    ]
+    keep = {member.id, champion.id}  # the demo accounts keep their places
+    # A place passes to a colleague who had not registered.
+    passing, colleague = next(
+        (r, m)
+        for r in live.values()
+        if r.status == RegistrationStatus.CONFIRMED and r.member_id not in keep
+        for m in unregistered
+        if m.organisation_id == r.organisation_id
+    )
+    registrations.substitute(
+        passing,
+        colleague,
+        actor=passing.member,
+        answers=registrations.Answers(arrives_on=summit.starts_on, departs_on=summit.ends_on),
+    )
+    # The programme adds seats: the whole waitlist is promoted, and one seat is left, which
+    # a newcomer takes. Someone cancels; another newcomer takes that seat; the one who
+    # cancelled thinks again, registers anew and joins the waitlist.
+    waiting = registrations.waiting_in_order(summit.id)
+    summit.capacity = registrations.confirmed_count(summit.id) + len(waiting) + 1
+    registrations.promote_waitlisted(summit, actor=admin)
+    free = [  # whose city may still send someone
+        m
+        for m in unregistered
+        if m is not colleague
+        and registrations.delegation_count(summit.id, m.organisation_id) < summit.delegation_limit
+    ]
+    if free:
+        registrations.register(summit, free[0], actor=free[0])
+    leaving = next(
+        r
+        for r in live.values()
+        if r.status == RegistrationStatus.CONFIRMED and r.member_id not in keep | {colleague.id}
+    )
+    registrations.cancel(leaving, actor=leaving.member)
+    if len(free) > 1:
+        registrations.register(summit, free[1], actor=free[1])
+    registrations.register(summit, leaving.member, actor=leaving.member)
+    _session_changes(summit, member)
+    _agenda_changes(summit, admin, member)
+    # The programme moves the summit to the hotel's other tower.
+    before = where_and_when(summit)
+    summit.venue = "Hyatt Regency Chicago, East Tower"
+    summit.revision += 1
+    summit_edited(summit, before, admin)
+    _closing_lunch(summit, admin, member)
+
+
+def _confirmed(summit: Summit) -> list[Member]:
+    return seating.confirmed_attendees(summit.id)
+
+
+def _session_changes(summit: Summit, member: Member) -> None:
+    """A place taken at the reception; the full tour: one joins its waitlist, one leaves
+    (and the first waiting gets the place)."""
+    reception, tour = (
+        db.session.scalar(
+            select(SocialSession).where(
+                SocialSession.summit_id == summit.id, SocialSession.title == title
+            )
+        )
+        for title in ("Welcome reception", "Architecture walk on the Riverwalk")
+    )
+    holding = {(s.session_id, s.member_id) for s in db.session.scalars(select(SessionSignup))}
+    confirmed = [m for m in _confirmed(summit) if m.id != member.id]
+    joining = next(m for m in confirmed if (reception.id, m.id) not in holding)
+    sessions.join_session(reception, joining)
+    waiting = next(m for m in confirmed if (tour.id, m.id) not in holding)
+    sessions.join_session(tour, waiting)
+    leaving = db.session.scalars(
+        select(SessionSignup)
+        .where(SessionSignup.session_id == tour.id, SessionSignup.status == SignupStatus.SIGNED_UP)
+        .order_by(SessionSignup.id)
+    ).first()
+    sessions.leave_session(leaving, leaving.member)
+
+
+def _agenda_changes(summit: Summit, admin: Member, member: Member) -> None:
+    """A breakout moves to another room; another, which the member picked, is cancelled."""
+    items = {i.title: i for i in summit.agenda_items}
+    moved = items["Results-driven contracting"]
+    before = timing(moved)
+    moved.room = "Columbus Hall"
+    moved.revision += 1
+    agenda_item_edited(moved, before, admin)
+    cancelled = items["Low-cost evaluations"]
+    pick_item(cancelled, member)
+    before = timing(cancelled)
+    cancelled.is_cancelled = True
+    cancelled.revision += 1
+    agenda_item_edited(cancelled, before, admin)
+
+
+def _closing_lunch(summit: Summit, admin: Member, member: Member) -> None:
+    """A closing lunch seated and published (everyone seated gets their table), then one
+    attendee moved to another table after publishing."""
+    people = len(_confirmed(summit))
+    lunch = SocialSession(
+        summit=summit,
+        kind=SessionKind.ASSIGNED,
+        title="Closing lunch",
+        place="Grand Ballroom foyer",
+        description="Lunch at mixed tables before everyone heads home.",
+    )
+    db.session.add(lunch)
+    last_day = summit.ends_on
+    slot = seating.add_slot(
+        lunch,
+        "Lunch",
+        _local(summit, last_day, 12, 15),
+        _local(summit, last_day, 13, 30),
+        tables=people // 10 + 2,
+        seats=10,
+    )
+    seating.run_assignment(lunch, seed=2027)
+    seating.publish(lunch, actor=admin)
+    tables = seating.current_tables([slot])[slot.id]
+    moving = next(m for people in tables.values() for m in people)
+    for table in slot.tables:
+        if moving in tables[table.id] or len(tables[table.id]) >= table.seats:
+            continue
+        try:
+            seating.move_attendee(lunch, slot, moving, table, actor=admin)
+        except seating.SeatingError:  # a pair kept apart: try the next table
+            continue
+        break

@@ -7,11 +7,13 @@ upcoming calls; otherwise held topics stand alone and would-be scheduled ones st
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from convene.accounts.models import Member, Role
+from convene.convenings import record
 from convene.convenings.models import Call, CallStatus
 from convene.extensions import db
+from convene.topics import proposals, scheduling
 from convene.topics.models import DEFAULT_VOTE_BUDGET, Topic, TopicSettings, TopicStatus, TopicVote
 from convene.types import utcnow
 
@@ -196,3 +198,60 @@ def load(rng: random.Random) -> None:
         for t in _weighted_sample(rng, closed, closed_weights, rng.randint(0, 2)):
             votes.append(TopicVote(topic_id=t.id, member_id=member.id))
     db.session.add_all(votes)
+    db.session.flush()
+    if held_calls and len(opened) >= 6 and scheduled:
+        changes(opened, scheduled, held)
+
+
+def _demo_account(role: Role) -> Member | None:
+    return db.session.scalar(
+        select(Member).where(Member.email == f"{role.value}@demo.convene.test")
+    ) or db.session.scalar(select(Member).where(Member.role == role).order_by(Member.id))
+
+
+def _votes_to_spare(topic: Topic) -> bool:
+    """Every supporter of `topic` has fewer open votes than the budget."""
+    voters = select(TopicVote.member_id).where(TopicVote.topic_id == topic.id)
+    used = db.session.execute(
+        select(func.count(TopicVote.id))
+        .join(Topic, Topic.id == TopicVote.topic_id)
+        .where(Topic.status == TopicStatus.OPEN, TopicVote.member_id.in_(voters))
+        .group_by(TopicVote.member_id)
+    ).scalars()
+    return all(n < DEFAULT_VOTE_BUDGET for n in used)
+
+
+def changes(opened: list[Topic], scheduled: list[Topic], held: list[Topic]) -> None:
+    """Changes made now through the topics' own flows, as hosts and admins make them: each
+    is recorded (the topics' pages show their history) and told to the proposer and
+    supporters, so the demo's mail folder holds an email of each kind."""
+    admin = _demo_account(Role.ADMIN)
+    hosts = db.session.scalars(select(Member).where(Member.role == Role.HOST)).all()
+
+    def host_of(call: Call) -> Member:
+        return next(m for m in hosts if m.organisation_id == call.host_organisation_id)
+
+    # The last call's record is written only now: its topic is held with it.
+    last = held[0]
+    call = last.call
+    call.status, last.status = CallStatus.SCHEDULED, TopicStatus.SCHEDULED
+    db.session.flush()
+    record.record_call(
+        call,
+        call.notes,
+        [record.Resource(r.title, r.url) for r in call.resources],
+        [a.member_id for a in call.attendances],
+        actor=host_of(call),
+    )
+    # A host takes a topic off their call, and gives the call an open one instead. The topic
+    # taken off is open again, so its votes count against budgets: one whose supporters
+    # have a vote to spare, so nobody holds more open votes than the budget allows.
+    taken = next((t for t in scheduled if _votes_to_spare(t)), None)
+    if taken is not None:
+        call = taken.call
+        scheduling.unschedule_topic(call, actor=host_of(call))
+        scheduling.schedule_topic(opened[2], call, actor=host_of(call))
+    proposals.decline_topic(
+        opened[-1], "A city-by-city survey fits the newsletter better than a call.", actor=admin
+    )
+    proposals.merge_topics(opened[-2], opened[3], actor=admin)

@@ -600,3 +600,28 @@ def test_the_docs_table_is_written_from_the_code():
     for kind in ActionKind:
         assert f"`{kind.value}`" in as_markdown()
     assert who_hears_what.__doc__
+
+
+def test_the_demo_mail_folder_holds_an_email_of_every_kind(app, tmp_path, monkeypatch):
+    """`make run` loads the demo and its mail worker writes the outbox to a folder: every
+    kind of action the table tells someone of is in it at least once."""
+    import email
+    import email.policy
+
+    from convene.demo import load_demo
+    from convene.notifications.outbox import deliver_all
+
+    monkeypatch.setitem(app.config, "MAIL_TRANSPORT", "folder")
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path))
+    assert load_demo()
+    sent, failed = deliver_all()
+    assert sent and not failed
+    written = set()
+    for path in tmp_path.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        written.add(str(message["X-Convene-Outbox-Id"]))
+    by_kind = {kind: 0 for kind, rows in TABLE.items() if rows}
+    for action in db.session.scalars(select(Action)):
+        if action.kind in by_kind:
+            by_kind[action.kind] += len({str(i) for i in action.message_ids} & written)
+    assert {kind.value for kind, count in by_kind.items() if not count} == set()
