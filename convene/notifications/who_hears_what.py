@@ -57,8 +57,9 @@ TABLE: dict[K, tuple[Told, ...]] = {
     ),
     K.CALL_REINSTATED: (
         Told(a.coming, "convenings/call_reinstated", "Call back on: {call.label}", REQUEST,
-             **CALL_INVITE),
-        Told(a.not_coming, "convenings/call_reinstated", "Call back on: {call.label}"),
+             extra={"coming": True}, **CALL_INVITE),
+        Told(a.not_coming, "convenings/call_reinstated", "Call back on: {call.label}",
+             extra={"coming": False}),
         Told(a.call_hosts, "convenings/call_changed_for_hosts", "Call back on: {call.label}"),
     ),
     K.CALL_HOST_REASSIGNED: (
@@ -102,14 +103,14 @@ TABLE: dict[K, tuple[Told, ...]] = {
     ),
     # --- topics ---------------------------------------------------------------------------
     K.TOPIC_SCHEDULED: (
-        Told(a.coming, "convenings/call_topic_changed", "New topic for {call.label}", REQUEST,
-             **CALL_INVITE),
+        Told(a.coming, "convenings/call_topic_changed",
+             "The call on {call_date} has its topic: {call_topic.title}", REQUEST, **CALL_INVITE),
         Told(a.supporters, "topics/scheduled", "Your topic is on the call on {call_date}",
              topic=NEWS, link="topic"),
     ),
     K.TOPIC_UNSCHEDULED: (
         Told(a.coming_unless_replaced, "convenings/call_topic_changed",
-             "Topic taken off the call: {call.label}", REQUEST, **CALL_INVITE),
+             "The call on {call_date} no longer has its topic", REQUEST, **CALL_INVITE),
         Told(a.supporters, "topics/unscheduled", "Your topic is open again: {call_topic.title}",
              topic=NEWS, link="topic"),
     ),

@@ -344,7 +344,8 @@ def changes() -> None:
         )
         if m.id not in live
     ]
-    keep = {member.id, champion.id}  # the demo accounts keep their places
+    # The demo accounts keep their places.
+    keep = {m.id for m in (admin, champion, member, _account(Role.HOST)) if m is not None}
     # A place passes to a colleague who had not registered.
     passing, colleague = next(
         (r, m)
