@@ -53,6 +53,7 @@ class ActionKind(enum.StrEnum):
     SESSION_WAITLIST_LEFT = "session.waitlist_left"
     SEATING_PUBLISHED = "seating.published"
     SEAT_MOVED = "seating.seat_moved"
+    SEAT_LOST = "seating.seat_lost"
     SUMMIT_CHANGED = "summit.changed"
     AGENDA_ITEM_MOVED = "agenda_item.moved"
     AGENDA_ITEM_CANCELLED = "agenda_item.cancelled"

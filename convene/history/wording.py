@@ -145,6 +145,8 @@ def describe(action: Action, zone: str) -> str:
     if kind == K.SEAT_MOVED:
         was = f" from {before['table']}" if before.get("table") else ""
         return f"{person} moved{was} to {after.get('table')} ({details.get('slot')}){by}{on}"
+    if kind == K.SEAT_LOST:
+        return f"{person}'s seat at {title} freed{by}{on}"
     if kind == K.SUMMIT_CHANGED:
         changes = []
         days = [_day(v.get(k)) for v in (before, after) for k in ("starts_on", "ends_on")]

@@ -304,3 +304,12 @@ def each_seat(action: Action, member: Member) -> list[dict]:
         )
         letters.append({"slot": slot, "table": table, "assignments": [(slot, table, mates)]})
     return letters
+
+
+def each_lost_seat(action: Action, member: Member) -> list[dict]:
+    """One message per sitting they lost."""
+    ids = action.details.get("slot_ids") or []
+    slots = db.session.scalars(
+        select(SessionSlot).where(SessionSlot.id.in_(ids)).order_by(SessionSlot.position)
+    )
+    return [{"slot": slot, "table": None} for slot in slots]

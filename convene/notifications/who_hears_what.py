@@ -180,6 +180,10 @@ TABLE: dict[K, tuple[Told, ...]] = {
              "Your new table for {session.title}: {slot.label}", REQUEST,
              invitation=a.slot_invitation, link="agenda"),
     ),
+    K.SEAT_LOST: (
+        Told(a.the_member, "summit/seat_lost", "Your seat at {session.title}: {slot.label}",
+             CANCEL, invitation=a.slot_invitation, link="summit", each=a.each_lost_seat),
+    ),
     K.SUMMIT_CHANGED: (
         Told(a.confirmed_attendees, "summit/summit_changed", "{summit.name} has changed",
              REQUEST, invitation=a.summit_registration_invitation, link="summit",

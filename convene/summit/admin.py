@@ -471,24 +471,13 @@ def add_absence(slug: str, session_id: int):
     form.slot_id.choices = [(s.id, s.label) for s in session.slots]
     form.member_id.choices = [(m.id, "") for m in seating.confirmed_attendees(session.summit_id)]
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    SlotAbsence(slot_id=form.slot_id.data, member_id=form.member_id.data)
-                )
-        except IntegrityError:
-            flash("That absence is already noted.", "info")
-        else:
-            from convene.summit.models import SeatAssignment
-
-            db.session.execute(
-                SeatAssignment.__table__.delete().where(
-                    SeatAssignment.slot_id == form.slot_id.data,
-                    SeatAssignment.member_id == form.member_id.data,
-                )
-            )
+        slot = next(s for s in session.slots if s.id == form.slot_id.data)
+        member = db.session.get(Member, form.member_id.data)
+        if seating.mark_absent(slot, member, current_user):
             db.session.commit()
             flash("The absence is noted and their seat in that slot freed.", "success")
+        else:
+            flash("That absence is already noted.", "info")
     else:
         flash("Choose a confirmed attendee and a slot.", "error")
     return redirect(url_for("summit.seating_plan", slug=slug, session_id=session.id))

@@ -471,3 +471,6 @@ def _closing_lunch(summit: Summit, admin: Member, member: Member) -> None:
         except seating.SeatingError:  # a pair kept apart: try the next table
             continue
         break
+    # Another guest leaves before lunch: noted absent, their seat freed.
+    leaving = next(m for people in tables.values() for m in people if m != moving)
+    seating.mark_absent(slot, db.session.get(Member, leaving), admin)

@@ -8,7 +8,7 @@ one transaction at a time: no oversold seat, no one promoted twice.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from convene.accounts.models import Member
@@ -18,12 +18,12 @@ from convene.history.models import ActionKind
 from convene.summit.models import (
     Registration,
     RegistrationStatus,
-    SeatAssignment,
     SessionSignup,
     SessionSlot,
     SocialSession,
     Summit,
 )
+from convene.summit.seating import release_seats
 from convene.summit.waitlist import WaitingEntry, waitlist_order
 from convene.types import utcnow
 
@@ -234,12 +234,7 @@ def _release_social_places(registration: Registration, actor: Member | None = No
         .join(SocialSession)
         .where(SocialSession.summit_id == registration.summit_id)
     )
-    db.session.execute(
-        delete(SeatAssignment).where(
-            SeatAssignment.member_id == registration.member_id,
-            SeatAssignment.slot_id.in_(slot_ids),
-        )
-    )
+    release_seats(registration.member, slot_ids, actor)
 
 
 def waiting_in_order(summit_id: int) -> list[Registration]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
 from convene.accounts.models import Member
@@ -24,6 +25,7 @@ from convene.summit.models import (
     SeatAssignment,
     SessionSlot,
     SessionTable,
+    SlotAbsence,
     SocialSession,
     Summit,
 )
@@ -383,6 +385,47 @@ def move_attendee(
         after={"table_id": table.id, "table": table.name},
         slot_id=slot.id, slot=slot.label, published=session.is_published,
     )  # fmt: skip
+
+
+def release_seats(member: Member, slot_ids, actor: Member | None = None) -> int:
+    """Take the member's seats in these slots (a list, or a select of ids) away: their
+    place at the summit ended, or they will be absent. A seat in a published seating was
+    in their calendar, so losing it is a change they hear of, one sitting per message.
+    Returns how many seats went."""
+    rows = db.session.execute(
+        select(SeatAssignment.slot_id, SocialSession)
+        .join(SessionSlot, SessionSlot.id == SeatAssignment.slot_id)
+        .join(SocialSession, SocialSession.id == SessionSlot.session_id)
+        .where(SeatAssignment.member_id == member.id, SeatAssignment.slot_id.in_(slot_ids))
+        .order_by(SessionSlot.position)
+    ).all()
+    if not rows:
+        return 0
+    db.session.execute(
+        delete(SeatAssignment).where(
+            SeatAssignment.member_id == member.id,
+            SeatAssignment.slot_id.in_([slot_id for slot_id, _session in rows]),
+        )
+    )
+    lost: dict[int, tuple[SocialSession, list[int]]] = {}
+    for slot_id, session in rows:
+        if session.is_published:
+            lost.setdefault(session.id, (session, []))[1].append(slot_id)
+    for session, lost_slots in lost.values():
+        record_action(ActionKind.SEAT_LOST, actor, session, member=member, slot_ids=lost_slots)
+    return len(rows)
+
+
+def mark_absent(slot: SessionSlot, member: Member, actor: Member | None = None) -> bool:
+    """Note that a member will miss one slot, and free their seat in it; False (nothing
+    changed) if it was noted already."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(SlotAbsence(slot_id=slot.id, member_id=member.id))
+    except IntegrityError:
+        return False
+    release_seats(member, [slot.id], actor)
+    return True
 
 
 def publish(

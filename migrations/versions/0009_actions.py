@@ -51,6 +51,7 @@ KINDS = (
     "session.waitlist_left",
     "seating.published",
     "seating.seat_moved",
+    "seating.seat_lost",
     "summit.changed",
     "agenda_item.moved",
     "agenda_item.cancelled",

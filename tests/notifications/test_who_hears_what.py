@@ -461,6 +461,15 @@ def _seat_moved(w):
     yield {x: REQUEST}
 
 
+@case(K.SEAT_LOST)
+def _seat_lost(w):
+    dinner, x, _y = _dinner(w, published=True)
+    registration = db.session.scalar(select(Registration).where(Registration.member_id == x.id))
+    yield
+    registrations.cancel(registration, actor=x)
+    yield {x: CANCEL}
+
+
 @case(K.SUMMIT_CHANGED)
 def _summit_changed(w):
     confirmed = [_registered(w).member for _ in range(3)]  # full: nobody is promoted
