@@ -9,6 +9,7 @@ unsubscribe headers (RFC 8058) whose signed link turns that topic (or the digest
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import delete, select, update
+from werkzeug.urls import iri_to_uri
 
 from convene.convenings.conflicts import insert_unless_exists
 from convene.extensions import db
@@ -138,7 +139,10 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
 
 
 def unsubscribe_url(member_id: int, mail_list: str) -> str:
-    return external_url("notifications.unsubscribe", token=unsubscribe_token(member_id, mail_list))
+    """Absolute and ASCII (a header holds a URI, not an IRI)."""
+    return iri_to_uri(
+        external_url("notifications.unsubscribe", token=unsubscribe_token(member_id, mail_list))
+    )
 
 
 def unsubscribe_headers(message) -> dict[str, str]:
@@ -147,6 +151,34 @@ def unsubscribe_headers(message) -> dict[str, str]:
         return {}
     mail_list = DIGEST_LIST if message.is_digest else MailTopic(message.topic).value
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(message.member_id, mail_list)}>",
+        "List-Unsubscribe": verbatim(
+            "List-Unsubscribe", f"<{unsubscribe_url(message.member_id, mail_list)}>"
+        ),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+class _Verbatim(str):
+    """A header value the email package writes as it is, on one line.
+
+    Its policy folds a long value with no spaces (a URL) into RFC 2047 encoded words, which
+    no mail client reads as a URL; a header object with `fold` is written as it says.
+    """
+
+    name: str
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+VERBATIM_MAX = 900  # within RFC 5322's 998 characters a line, header name included
+
+
+def verbatim(name: str, value: str) -> str:
+    """`value` kept on one line if it is short ASCII without line breaks; else as it was
+    (a BASE_URL beyond ASCII is then encoded rather than the mail made unsendable)."""
+    if not value.isascii() or len(value) > VERBATIM_MAX or "\r" in value or "\n" in value:
+        return value
+    header = _Verbatim(value)
+    header.name = name
+    return header

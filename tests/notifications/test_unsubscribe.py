@@ -18,6 +18,7 @@ from convene.notifications.preferences import (
     read_unsubscribe_token,
     set_choice,
     unsubscribe_token,
+    verbatim,
 )
 from tests.conftest import body_of
 
@@ -71,6 +72,38 @@ def test_optional_mail_carries_one_click_unsubscribe_for_its_topic(
     assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     token = url.rsplit("/", 1)[1]
     assert read_unsubscribe_token(token) == (member.id, topic.value)
+
+
+def test_the_link_is_written_verbatim_on_one_line_however_long(make_member, deliver_mail, app):
+    """Folded into RFC 2047 encoded words, the URL would be no URL to a mail client."""
+    app.config["BASE_URL"] = "https://convene.a-long-host-name-for-a-network.example.org/cities"
+    member = make_member()
+    send(member, MailTopic.TOPIC_NEWS)
+    (received,) = deliver_mail()
+    (raw,) = [value for name, value in received.raw_items() if name == "List-Unsubscribe"]
+    assert "=?" not in raw and "\n" not in raw
+    token = unsubscribe_token(member.id, "topic_news")
+    assert raw == (
+        "<https://convene.a-long-host-name-for-a-network.example.org/cities"
+        f"/mail/unsubscribe/{token}>"
+    )
+
+
+def test_a_base_url_beyond_ascii_is_written_as_ascii(make_member, deliver_mail, app):
+    app.config["BASE_URL"] = "https://convene.exämple.org/réseau"
+    member = make_member()
+    send(member, MailTopic.TOPIC_NEWS)
+    (received,) = deliver_mail()
+    (raw,) = [value for name, value in received.raw_items() if name == "List-Unsubscribe"]
+    assert raw.isascii() and "=?" not in raw
+    assert raw.startswith("<https://convene.xn--exmple-cua.org/r%C3%A9seau/mail/unsubscribe/")
+
+
+def test_a_header_value_that_cannot_go_verbatim_is_left_to_the_mail_library():
+    assert type(verbatim("List-Unsubscribe", "<https://exämple.org/x>")) is str
+    assert type(verbatim("List-Unsubscribe", "<https://example.org/" + "x" * 1000 + ">")) is str
+    kept = verbatim("List-Unsubscribe", "<https://example.org/x>")
+    assert kept == "<https://example.org/x>" and kept.name == "List-Unsubscribe"
 
 
 def test_essential_mail_carries_no_unsubscribe(make_member, deliver_mail):
