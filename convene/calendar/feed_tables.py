@@ -91,6 +91,9 @@ class Shown:
     quiet: frozenset[str] = frozenset()
     also: Mapping[str, frozenset[str]] = field(default_factory=dict)
     lookups: Mapping[str, Callable[["Row", sa.Connection], object]] = field(default_factory=dict)
+    # Columns that only decide whether the row is shown, not how (an RSVP's answer): a
+    # change of them alone bumps only the scopes the row enters or leaves.
+    membership: frozenset[str] = frozenset()
     # For writes whose rows are unknown (bulk UPDATE/DELETE, a value not loaded).
     broad: frozenset[str] = frozenset({ALL})
 
@@ -194,6 +197,7 @@ SHOWN: dict[str, Shown] = {
         _answered,
         columns=_columns("id", "call_id", "member_id", "answer"),
         quiet=_columns("answered_at"),
+        membership=_columns("answer"),  # yes and maybe show the same event
     ),
     "summits": Shown(lambda r: {PUBLIC, SUMMITS, summit(r.id)}),
     "summit_agenda_items": Shown(_agenda_item),

@@ -27,6 +27,7 @@ from convene.types import utcnow
 
 STAMPS = FeedStamp.__table__
 _PENDING = "convene.feed_scopes"
+_OLD = "convene.feed_old_values"
 _installed = False
 
 INSERT, UPDATE, DELETE = "insert", "update", "delete"
@@ -57,40 +58,89 @@ def scopes_for(
     if op == UPDATE and not rule.shows_any(changed):
         return set()
     try:
-        scopes = set()
-        for row in (old, new):
-            if row is not None:
-                scopes.update(rule.scopes(row))
+        before = set(rule.scopes(old)) if old is not None else set()
+        after = set(rule.scopes(new)) if new is not None else set()
     except Unknown:
         return set(rule.broad)
+    if op == UPDATE and rule.membership and changed & (rule.columns or set()) <= rule.membership:
+        scopes = before ^ after  # shown in the same feeds, the same way: nothing changes
+    else:
+        scopes = before | after
     for column, extra in rule.also.items():
         if column in changed:
             scopes.update(extra)
     return scopes
 
 
+def _column_props(mapper, table):
+    for column in table.columns:
+        try:
+            yield column, mapper.get_property_by_column(column)
+        except sa.orm.exc.UnmappedColumnError:  # pragma: no cover - a column no class maps
+            continue
+
+
+def _replaced_unseen(state, mapper, table) -> list:
+    """Columns being changed whose old value was never loaded (set on an expired object,
+    or a many-to-one set while its foreign key was unloaded)."""
+    unseen = set()
+    for column, prop in _column_props(mapper, table):
+        history = state.attrs[prop.key].history
+        if history.added and not history.deleted and not history.unchanged:
+            unseen.add(column)
+    for relationship in mapper.relationships:
+        if relationship.direction is not sa.orm.MANYTOONE:
+            continue
+        if not state.attrs[relationship.key].history.has_changes():
+            continue
+        for column in relationship.local_columns:
+            key = mapper.get_property_by_column(column).key
+            if column.table is table and key not in state.dict:
+                unseen.add(column)
+    return sorted(unseen, key=lambda c: c.name)
+
+
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    """Read the old values that were never loaded while the database still has them, so
+    that a write's scopes before it are known (else it would bump every feed)."""
+    remembered = session.info.setdefault(_OLD, {})
+    for obj in session.dirty:
+        state = sa.inspect(obj)
+        if state.key is None:
+            continue
+        mapper = state.mapper
+        for table in mapper.tables:
+            if feed_tables.rule_for(table.name) is None:
+                continue
+            unseen = _replaced_unseen(state, mapper, table)
+            if not unseen:
+                continue
+            where = [c == v for c, v in zip(mapper.primary_key, state.identity, strict=True)]
+            row = session.connection().execute(sa.select(*unseen).where(*where)).first()
+            if row is not None:
+                values = remembered.setdefault(state, {})
+                values.update({c.name: v for c, v in zip(unseen, row, strict=True)})
+
+
 def _object_scopes(session: Session, obj, op: str) -> set[str]:
     state = sa.inspect(obj)
     mapper = state.mapper
+    remembered = session.info.get(_OLD, {}).get(state, {})
     scopes: set[str] = set()
     for table in mapper.tables:
         rule = feed_tables.rule_for(table.name)
         if rule is None:
             continue
         old, new, changed = {}, {}, set()
-        for column in table.columns:
-            try:
-                prop = mapper.get_property_by_column(column)
-            except sa.exc.NoReferenceError:  # pragma: no cover - unmapped column
-                continue
+        for column, prop in _column_props(mapper, table):
             history = state.attrs[prop.key].history
             current = state.dict.get(prop.key, Unknown)
             if history.deleted:
                 before = history.deleted[0]
             elif history.unchanged:
                 before = history.unchanged[0]
-            elif history.added:
-                before = Unknown  # set without loading the value it replaced
+            elif history.added:  # set without loading the value it replaced
+                before = remembered.get(column.name, Unknown)
             else:
                 before = current
             if op in (INSERT, DELETE) or history.added or history.deleted:
@@ -110,11 +160,18 @@ def _object_scopes(session: Session, obj, op: str) -> set[str]:
 def _after_flush(session: Session, _flush_context) -> None:
     """Attribute histories still hold this flush's changes here, with keys assigned."""
     pending = _pending(session)
-    for op, objects in ((INSERT, session.new), (UPDATE, session.dirty), (DELETE, session.deleted)):
-        for obj in objects:
-            if ALL in pending:
-                return
-            pending |= _object_scopes(session, obj, op)
+    try:
+        for op, objects in (
+            (INSERT, session.new),
+            (UPDATE, session.dirty),
+            (DELETE, session.deleted),
+        ):
+            for obj in objects:
+                if ALL in pending:
+                    return
+                pending |= _object_scopes(session, obj, op)
+    finally:
+        session.info.pop(_OLD, None)
 
 
 def _statement_rows(state) -> list[dict] | None:
@@ -217,6 +274,7 @@ def watch_changes() -> None:
     global _installed
     if _installed:
         return
+    event.listen(Session, "before_flush", _before_flush)
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "do_orm_execute", _on_execute)
     event.listen(Session, "before_commit", _before_commit)
