@@ -221,15 +221,16 @@ def _invitation_data(event: FeedEvent, member: Member, method: str, partstat: st
 def invitation(
     event: FeedEvent | None, member: Member, method: str | None = None, partstat: str = ACCEPTED
 ) -> Attachment | None:
-    """The invitation for one event and one member; a cancelled event gets METHOD:CANCEL by
-    default. The caller queues it with the mail in the same transaction.
+    """The invitation for one event and one member; a cancelled event always gets
+    METHOD:CANCEL (a REQUEST would put it back in calendars). The caller queues it with the
+    mail in the same transaction.
 
     None when there is no event or it cannot be written (logged); queue_email sends the
     mail without it.
     """
     if event is None:
         return None
-    method = method or (CANCEL if event.is_cancelled else REQUEST)
+    method = CANCEL if event.is_cancelled else method or REQUEST
     try:
         for who, address in (("organiser", organizer_address()), ("member", member.email)):
             if (problem := address_problem(mail_address(address))) is not None:

@@ -315,3 +315,12 @@ def test_a_honolulu_attendee_reads_a_chicago_dinner_at_chicago_time_first(
     assert "Tue 13 Apr 2027, 19:00 CDT in Chicago\r\n" in body_of(mails[local.email])
     (event,) = parse_all(calendar_part(mails[guest.email]).get_payload(decode=True))
     assert event["start"] == "2027-04-14T00:00:00Z"
+
+
+def test_a_cancelled_event_is_always_a_cancel(make_call, make_member):
+    call = make_call()
+    member = make_member()
+    cancel(call)
+    attachment = invitation(call_event(call.id), member, method=REQUEST)
+    assert attachment.content_type.endswith("method=CANCEL")
+    assert _event(attachment)["STATUS"] == "CANCELLED"
