@@ -94,6 +94,9 @@ class Shown:
     # Columns that only decide whether the row is shown, not how (an RSVP's answer): a
     # change of them alone bumps only the scopes the row enters or leaves.
     membership: frozenset[str] = frozenset()
+    # False for a row no feed shows until another row refers to it (a new organisation or
+    # member): that other row's write bumps what it shows.
+    inserts_show: bool = True
     # For writes whose rows are unknown (bulk UPDATE/DELETE, a value not loaded).
     broad: frozenset[str] = frozenset({ALL})
 
@@ -168,12 +171,13 @@ SHOWN: dict[str, Shown] = {
             "description",
             "created_at",
         ),
-    ),  # fmt: skip
+    ),
     # A host's name is in its calls; a partner's slug and kind find its feed.
     "organisations": Shown(
         lambda r: {PUBLIC, CALLS, partner(r.id)},
         columns=_columns("id", "name", "slug", "kind"),
         quiet=_columns("state", "population", "zone", "website", "created_at"),
+        inserts_show=False,
     ),
     # Only `active` matters: a deactivated member's feed answers 404.
     "members": Shown(
@@ -191,13 +195,15 @@ SHOWN: dict[str, Shown] = {
             "last_sign_in_at",
             "session_token",
         ),
-    ),  # fmt: skip
+        inserts_show=False,
+    ),
     "calendar_subscriptions": Shown(_own),
     "rsvps": Shown(
         _answered,
         columns=_columns("id", "call_id", "member_id", "answer"),
         quiet=_columns("answered_at"),
         membership=_columns("answer"),  # yes and maybe show the same event
+        broad=frozenset({CALLS}),
     ),
     "summits": Shown(lambda r: {PUBLIC, SUMMITS, summit(r.id)}),
     "summit_agenda_items": Shown(_agenda_item),
@@ -211,10 +217,11 @@ SHOWN: dict[str, Shown] = {
         columns=_columns("id", "slot_id", "name"),
         quiet=_columns("position", "seats"),
     ),
-    "summit_registrations": Shown(_own),
-    "summit_agenda_picks": Shown(_own),
-    "summit_session_signups": Shown(_own),
-    "summit_seat_assignments": Shown(_own),
+    # Rows only personal feeds show; a bulk write (re-seating a slot, say) bumps them all.
+    "summit_registrations": Shown(_own, broad=frozenset({SUMMITS})),
+    "summit_agenda_picks": Shown(_own, broad=frozenset({SUMMITS})),
+    "summit_session_signups": Shown(_own, broad=frozenset({SUMMITS})),
+    "summit_seat_assignments": Shown(_own, broad=frozenset({SUMMITS})),
 }
 
 # Tables no feed reads. Writing them never moves a feed's Last-Modified.

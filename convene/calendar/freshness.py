@@ -55,7 +55,7 @@ def scopes_for(
 ) -> set[str]:
     """The scopes one row's write bumps: those it was shown in before and after it."""
     changed = set(changed)
-    if op == UPDATE and not rule.shows_any(changed):
+    if (op == UPDATE and not rule.shows_any(changed)) or (op == INSERT and not rule.inserts_show):
         return set()
     try:
         before = set(rule.scopes(old)) if old is not None else set()

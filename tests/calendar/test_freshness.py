@@ -98,6 +98,64 @@ def test_an_rsvp_bumps_only_its_members_scope(make_call, make_member):
     assert watch.bumped() == set()
 
 
+def test_series_organisations_and_members_bump_what_they_show(make_call, make_member):
+    call = make_call()
+    series, host, member = call.series, call.host_organisation, make_member()
+    watch = Watch()
+    series.video_url = "https://video.example.org/j/2"  # join details: personal feeds
+    db.session.commit()
+    assert watch.bumped() == {"calls"}
+    series.name = "Network call"  # labels calls without a topic in every feed
+    db.session.commit()
+    assert watch.bumped() == {"all"}
+    host.website = "https://partner.example.org"
+    series.description = "Every other Tuesday."
+    member.name = "Dana Host"
+    db.session.commit()
+    assert watch.bumped() == set()
+    host.name = "GovEx"
+    db.session.commit()
+    assert watch.bumped() == {"public", "calls", f"partner:{host.id}"}
+    member.active = False
+    db.session.commit()
+    assert watch.bumped() == {f"member:{member.id}"}
+
+
+def test_summit_rows_bump_the_summit_feed_only_where_it_shows_them(
+    make_summit, make_session, make_member
+):
+    from sqlalchemy import delete
+
+    from convene.summit.models import SeatAssignment, SessionSlot, SessionTable
+
+    summit = make_summit()
+    reception = make_session(summit)  # open: in the summit's feed
+    dinner = make_session(summit, kind="assigned", title="Dinner")  # not published yet
+    watch = Watch()
+    reception.place = "The Garden"
+    db.session.commit()
+    assert watch.bumped() == {"summits", f"summit:{summit.id}"}
+    dinner.place = "The Hall"
+    db.session.commit()
+    assert watch.bumped() == {"summits"}
+    start = reception.starts_at
+    slot = SessionSlot(session_id=reception.id, position=0, label="First", starts_at=start,
+                       ends_at=start + timedelta(hours=1))  # fmt: skip
+    db.session.add(slot)
+    db.session.commit()
+    assert watch.bumped() == {"summits", f"summit:{summit.id}"}
+    member = make_member()
+    table = SessionTable(slot_id=slot.id, position=0, name="Table 1", seats=8)
+    db.session.add(table)
+    db.session.flush()
+    db.session.add(SeatAssignment(slot_id=slot.id, table_id=table.id, member_id=member.id))
+    db.session.commit()
+    assert watch.bumped() == {"summits", f"member:{member.id}"}
+    db.session.execute(delete(SeatAssignment).where(SeatAssignment.slot_id == slot.id))
+    db.session.commit()
+    assert watch.bumped() == {"summits"}  # whose seats: unknown, so every personal feed
+
+
 def test_bulk_statements_bump_every_feed_unless_quiet(make_call):
     make_call()
     watch = Watch()
