@@ -296,7 +296,7 @@ class _Message(Message):
         data, method = self.calendar
         (alternative,) = [p for p in root.get_payload() if p.get_content_subtype() == "alternative"]
         part = MIMEText(data.decode("utf-8"), "calendar", "utf-8")
-        part.set_param("method", method)
+        part.set_param("method", method, requote=False)  # a token, written as clients write it
         alternative.attach(part)
         return root
 

@@ -19,6 +19,7 @@ from convene.notifications.models import OutboxMessage
 from convene.notifications.outbox import (
     Attachment,
     TooManyInvitations,
+    _to_mail,
     deliver_pending,
     html_from_text,
     one_invitation,
@@ -309,6 +310,8 @@ def test_an_invitation_is_an_inline_part_of_the_alternative_plus_a_file(
     assert file.get_content_disposition() == "attachment"
     assert file.get_payload(decode=True) == calendar.get_payload(decode=True)
     assert "Ana &lt;Díaz&gt; &amp; co" in html.get_content()
+    row = db.session.scalars(db.select(OutboxMessage)).one()
+    assert b'text/calendar; charset="utf-8"; method=REQUEST\r\n' in _to_mail(row).as_bytes()
     assert f'<a href="{call_event(call.id).url}">' in html.get_content()
 
 
