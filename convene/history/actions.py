@@ -64,7 +64,6 @@ def record_action(
     former_member: Member | None = None,
     before: dict | None = None,
     after: dict | None = None,
-    notify: bool = True,
     **details,
 ) -> Action:
     """Record one change and queue the mail the who-hears-what table gives it.
@@ -100,8 +99,7 @@ def record_action(
             action.summit_id = summit_id
     db.session.add(action)
     db.session.flush()
-    if notify:
-        dispatch(action)
+    dispatch(action)
     return action
 
 
