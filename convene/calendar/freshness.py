@@ -1,12 +1,13 @@
 """Knowing, with one cheap query, whether anything a given feed shows has changed.
 
 Each feed depends on a few scopes (feed_tables.py): the public feed on `public`, a
-partner's on `partner:<id>`, a member's on `calls`, `summits` and `member:<id>`, and
-every feed on `all`. The ORM flush tells which rows and columns a transaction wrote;
-feed_tables.py maps them to scopes, and just before the commit each of those scopes gets a
-new stamp in `feed_stamps` (so its row lock is held only for the commit, and the stamp is
-visible exactly when the data is). A cached feed is current while the stamps of its own
-scopes are unchanged, so a sign-in, a vote or another member's RSVP rebuilds nothing.
+partner's on `partner:<id>`, a summit's on `summit:<id>`, a member's on `calls`, `summits`
+and `member:<id>`, and every feed on `all`. The ORM flush tells which rows and columns a
+transaction wrote; feed_tables.py maps them to scopes, and just before the commit each of
+those scopes gets a new stamp in `feed_stamps` (so its row lock is held only for the
+commit, and the stamp is visible exactly when the data is). A cached feed is current while
+the stamps of its own scopes are unchanged, so a sign-in, a vote or another member's RSVP
+rebuilds nothing.
 
 Writes that bypass the ORM session (raw SQL text) must call `mark_feeds_changed()`.
 """
@@ -63,7 +64,7 @@ def scopes_for(
     except Unknown:
         return set(rule.broad)
     if op == UPDATE and rule.membership and changed & (rule.columns or set()) <= rule.membership:
-        scopes = before ^ after  # shown in the same feeds, the same way: nothing changes
+        scopes = before ^ after  # only the feeds it enters or leaves
     else:
         scopes = before | after
     for column, extra in rule.also.items():
