@@ -75,7 +75,11 @@ def lock_member(member_id: int) -> Member:
 
 
 def lock_summit(summit_id: int) -> Summit:
-    summit = lock_row(Summit, summit_id)
+    """The summit's row locked: one change to its places at a time. FOR NO KEY UPDATE, so
+    that rows which merely reference the summit (the record of a session joined meanwhile)
+    are written without waiting; waiting there, behind a cancel that waits for the member
+    the join holds, would deadlock."""
+    summit = lock_row(Summit, summit_id, key_share=True)
     if summit is None:
         raise RegistrationError("That summit no longer exists.")
     return summit
