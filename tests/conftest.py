@@ -93,6 +93,23 @@ def _schema(database_url, smtp_server):
     return True
 
 
+@pytest.fixture
+def empty_database_url(tmp_path, database_url):
+    """A second, empty database on the same backend, for tests that run the migrations."""
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+        return
+    name = f"convene_migrations_{uuid.uuid4().hex[:10]}"
+    with _pg_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield database_url.rsplit("/", 1)[0] + f"/{name}"
+    with _pg_admin() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def _test_config(database_url, smtp_server, **overrides) -> dict:
     config = {
         "TESTING": True,

@@ -1,30 +1,10 @@
 """The migrations build the whole schema from an empty database, and match the models."""
 
-import uuid
-
-import pytest
 from alembic import command
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from convene.extensions import db
-from tests.conftest import BACKEND, _pg_admin
-
-
-@pytest.fixture
-def empty_database_url(tmp_path, database_url):
-    if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-        return
-    name = f"convene_migrations_{uuid.uuid4().hex[:10]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield database_url.rsplit("/", 1)[0] + f"/{name}"
-    with _pg_admin() as admin:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def test_upgrade_from_empty_then_check_finds_no_model_change(make_app, empty_database_url):

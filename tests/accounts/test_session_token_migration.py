@@ -1,32 +1,14 @@
 """Migration 0006 gives every existing member a token of their own, and keeps every row that
 points at a member (SQLite rebuilds the members table to make the column NOT NULL)."""
 
-import uuid
-
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from convene.extensions import db
-from tests.conftest import BACKEND, _pg_admin
+from tests.conftest import BACKEND
 
 BEFORE = "0005_calendar"
-
-
-@pytest.fixture
-def empty_database_url(tmp_path, database_url):
-    if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgraded.sqlite'}"
-        return
-    name = f"convene_tokens_{uuid.uuid4().hex[:10]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield database_url.rsplit("/", 1)[0] + f"/{name}"
-    with _pg_admin() as admin:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def _count(table: str) -> int:

@@ -1,5 +1,4 @@
 import threading
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,6 @@ from convene.convenings import rotation
 from convene.convenings.models import Call, TurnState
 from convene.convenings.rotation import RotationError, TurnQueue
 from convene.extensions import db
-from tests.conftest import BACKEND, _pg_admin
 from tests.convenings.conftest import calls_of
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -201,22 +199,6 @@ def test_materialise_keeps_the_queue_so_the_next_extend_goes_on_from_it(make_ser
 
 
 # --- migration 0008 -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def empty_database_url(tmp_path, database_url):
-    if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path / 'turns.sqlite'}"
-        return
-    name = f"convene_turns_{uuid.uuid4().hex[:10]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield database_url.rsplit("/", 1)[0] + f"/{name}"
-    with _pg_admin() as admin:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def test_migration_puts_each_rotation_in_queue_order_where_the_old_rule_had_got_to(
