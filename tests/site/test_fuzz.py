@@ -21,7 +21,6 @@ import pytest
 import vobject
 from sqlalchemy import delete, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import IntegerConverter
 
 from convene.accounts.invitations import invite_member
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
@@ -133,10 +132,6 @@ class PageReader(HTMLParser):
         elif tag == "form" and self._form is not None:
             self.forms.append(self._form)
             self._form = None
-
-
-def _body(fields: list[tuple[str, str | bytes]]) -> str:
-    return urlencode(fields)
 
 
 def _no_server_error(response, what: str) -> None:
@@ -353,7 +348,7 @@ def test_hostile_input_never_breaks_a_page_a_form_or_a_feed(demo, capsys):
                 body = [(n, v) for n, v in defaults if n != name] + [(name, hostile)]
                 response = client.post(
                     form["action"],
-                    data=_body(body),
+                    data=urlencode(body),  # bytes values become %XX, invalid UTF-8 included
                     content_type="application/x-www-form-urlencoded",
                 )
                 _no_server_error(response, f"POST {form['action']} as {role} with {name}={label}")
@@ -382,9 +377,8 @@ def test_hostile_input_never_breaks_a_page_a_form_or_a_feed(demo, capsys):
             continue
         for hostile in ("99999999999999999999", "%00", "%0d%0a", "x" * 300):
             path = rule.rule
-            for name, converter in rule._converters.items():
-                value = hostile if not isinstance(converter, IntegerConverter) else hostile
-                path = re.sub(rf"<[^>]*\b{name}>", value, path)
+            for name in rule.arguments:
+                path = re.sub(rf"<[^>]*\b{name}>", hostile, path)
             if "<" in path:
                 continue
             response = client.get(path)
