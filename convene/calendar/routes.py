@@ -88,6 +88,12 @@ def summit_days_download(summit_id: int):
 
 
 @bp.app_template_global()
+def feed_url(endpoint: str, **values) -> str:
+    """A feed's https:// address, to paste into Google Calendar or Outlook on the web."""
+    return external_url(endpoint, **values)
+
+
+@bp.app_template_global()
 def webcal_url(endpoint: str, **values) -> str:
     """A feed's address for calendar apps: webcal:// opens the subscribe dialog."""
     return "webcal://" + external_url(endpoint, **values).split("://", 1)[1]
