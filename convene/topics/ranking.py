@@ -17,7 +17,8 @@ from convene.extensions import db
 from convene.topics.models import Topic, TopicStatus, TopicVote
 
 
-def _plural(n: int, one: str, many: str) -> str:
+def plural(n: int, one: str, many: str) -> str:
+    """'1 vote', '2 votes': the count with the word that agrees with it."""
     return f"{n} {one if n == 1 else many}"
 
 
@@ -32,9 +33,9 @@ class Support:
     def label(self) -> str:
         """'N cities, M partners (V votes)'."""
         return (
-            f"{_plural(self.cities, 'city', 'cities')}, "
-            f"{_plural(self.partners, 'partner', 'partners')} "
-            f"({_plural(self.votes, 'vote', 'votes')})"
+            f"{plural(self.cities, 'city', 'cities')}, "
+            f"{plural(self.partners, 'partner', 'partners')} "
+            f"({plural(self.votes, 'vote', 'votes')})"
         )
 
     def as_dict(self) -> dict:

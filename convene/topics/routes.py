@@ -42,7 +42,7 @@ from convene.topics.proposals import (
     propose_topic,
     similar_topics,
 )
-from convene.topics.ranking import ranked_topics, support_for, supporting_organisations
+from convene.topics.ranking import plural, ranked_topics, support_for, supporting_organisations
 from convene.topics.scheduling import (
     call_page_url,
     schedule_topic,
@@ -302,7 +302,7 @@ def merge(topic_id: int):
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("topics.topic", topic_id=topic_id))
-    flash(f"Merged: {moved} votes moved to this topic.", "success")
+    flash(f"Merged: {plural(moved, 'vote', 'votes')} moved to this topic.", "success")
     return redirect(url_for("topics.topic", topic_id=survivor.id))
 
 
@@ -318,7 +318,8 @@ def settings():
             db.session.rollback()
             form.vote_budget.errors.append(str(exc))
         else:
-            flash(f"Each member now has {form.vote_budget.data} open votes.", "success")
+            budget = plural(form.vote_budget.data, "open vote", "open votes")
+            flash(f"Each member now has {budget}.", "success")
             return redirect(url_for("topics.settings"))
     return render_template("topics/settings.html", form=form)
 

@@ -270,15 +270,22 @@ def test_admins_merge_duplicates(client_for, make_member, make_topic, add_votes)
     assert response.location.endswith(f"/topics/{survivor.id}")
     assert vote_count(survivor) == 1
     assert db.session.get(Topic, duplicate.id).status == TopicStatus.MERGED
+    shown = admin.get(response.location).get_data(as_text=True)
+    assert "Merged: 1 vote moved to this topic." in shown and "1 votes" not in shown
 
 
-def test_admins_set_the_vote_budget(client_for, make_member):
+def test_admins_set_the_vote_budget(client_for, make_member, make_topic):
     assert client_for(make_member()).get("/topics/settings").status_code == 403
     admin = client_for(make_member("admin"))
     response = admin.post("/topics/settings", data={"vote_budget": "0"})
     assert response.status_code == 200 and vote_budget() == 5
     admin.post("/topics/settings", data={"vote_budget": "3"})
     assert vote_budget() == 3
+    saved = admin.post("/topics/settings", data={"vote_budget": "1"}, follow_redirects=True)
+    assert "Each member now has 1 open vote." in saved.get_data(as_text=True)
+    for page in ("/topics", f"/topics/{make_topic('Open budgets').id}"):
+        html = admin.get(page).get_data(as_text=True)
+        assert "of your 1 open vote." in html and "1 open votes" not in html
 
 
 # --- the host's choice ---------------------------------------------------------------------
