@@ -15,6 +15,12 @@ def instance_path() -> Path:
     return Path(os.environ.get("CONVENE_INSTANCE") or Path.cwd() / "instance")
 
 
+# Where links in mail and feeds point when BASE_URL is not set and no request is at hand
+# (the mail worker, a command). In development a request's own links follow the address it
+# came to instead (convene.urls.base_url); `make run` sets BASE_URL to the address it serves.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -27,7 +33,7 @@ class Config:
     PROGRAMME_ZONE = "America/New_York"
     PROGRAMME_NAME = "What Works Cities"
     # Absolute base URL for links in emails and calendar feeds (no request at hand there).
-    BASE_URL = "http://127.0.0.1:5000"
+    BASE_URL = DEFAULT_BASE_URL
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     PROXY_COUNT = 0
 
