@@ -46,6 +46,8 @@ class ActionKind(enum.StrEnum):
     REGISTRATION_PROMOTED = "registration.promoted"
     REGISTRATION_CANCELLED = "registration.cancelled"
     REGISTRATION_SUBSTITUTED = "registration.substituted"
+    REGISTRATION_MOVED = "registration.moved"  # on the waitlist, by hand
+    REGISTRATION_REMOVED = "registration.removed"  # from the waitlist, by hand
     SESSION_PLACE_GAINED = "session.place_gained"
     SESSION_PROMOTED = "session.promoted"
     SESSION_PLACE_LOST = "session.place_lost"
@@ -57,6 +59,11 @@ class ActionKind(enum.StrEnum):
     SUMMIT_CHANGED = "summit.changed"
     AGENDA_ITEM_MOVED = "agenda_item.moved"
     AGENDA_ITEM_CANCELLED = "agenda_item.cancelled"
+    # accounts
+    PASSWORD_CHANGED = "member.password_changed"
+    EMAIL_CHANGE_ASKED = "member.new_email_asked"
+    EMAIL_CHANGED = "member.email_changed"
+    CHAMPION_HANDED_OVER = "champion.handed_over"
 
 
 def _subject(table: str) -> Mapped[int | None]:

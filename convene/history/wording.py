@@ -119,7 +119,17 @@ def describe(action: Action, zone: str) -> str:
     if kind == K.REGISTRATION_WAITLISTED:
         return f"{person} registered on the waitlist{by}{on}"
     if kind == K.REGISTRATION_PROMOTED:
-        return f"{person} promoted from the waitlist{on}"
+        if not details.get("by_hand"):
+            return f"{person} promoted from the waitlist{on}"
+        was = f", from place {details['position']}" if details.get("position") else ""
+        over = ", over capacity" if details.get("over_capacity") else ""
+        return f"{person} promoted from the waitlist{by}{on}{was}{over}: {details.get('reason')}"
+    if kind == K.REGISTRATION_MOVED:
+        places = f" from place {before.get('position')} to {after.get('position')}"
+        return f"{person} moved on the waitlist{places}{by}{on}: {details.get('reason')}"
+    if kind == K.REGISTRATION_REMOVED:
+        told = "" if details.get("reason_told") else " (reason not told to them)"
+        return f"{person} taken off the waitlist{by}{on}: {details.get('reason')}{told}"
     if kind == K.REGISTRATION_CANCELLED:
         return f"{person}'s registration cancelled{by}{on}"
     if kind == K.REGISTRATION_SUBSTITUTED:

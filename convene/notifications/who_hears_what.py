@@ -154,6 +154,14 @@ TABLE: dict[K, tuple[Told, ...]] = {
              "{previous.name}'s place at {summit.name} is now yours", REQUEST,
              invitation=a.registration_invitation, link="agenda"),
     ),
+    K.REGISTRATION_MOVED: (
+        Told(a.the_member, "summit/waitlist_moved",
+             "Your place on the waitlist for {summit.name}: {after[position]}", link="summit"),
+    ),
+    K.REGISTRATION_REMOVED: (
+        Told(a.the_member, "summit/removed_from_waitlist",
+             "You are off the waitlist for {summit.name}", link="summit"),
+    ),
     K.SESSION_PLACE_GAINED: (
         Told(a.the_member, "summit/session_place_gained", "You have a place at {session.title}",
              REQUEST, invitation=a.session_invitation, link="agenda"),

@@ -24,6 +24,7 @@ from convene.summit.forms import (
     SlotForm,
     SocialSessionForm,
     SummitForm,
+    WaitlistDecisionForm,
 )
 from convene.summit.models import (
     AgendaItem,
@@ -36,8 +37,18 @@ from convene.summit.models import (
     SocialSession,
     Summit,
 )
-from convene.summit.registration import promote_waitlisted, waiting_in_order
+from convene.summit.registration import (
+    RegistrationError,
+    confirmed_count,
+    promote_waitlisted,
+    waiting_in_order,
+)
 from convene.summit.routes import _session, bp, get_summit
+from convene.summit.waitlist_decisions import (
+    move_on_waitlist,
+    promote_now,
+    remove_from_waitlist,
+)
 from convene.zones import ZoneError, localize, to_utc
 
 
@@ -220,6 +231,81 @@ def registrations_csv(slug: str):
             for r in rows
         ),
     )
+
+
+# --- the waitlist, by hand ---------------------------------------------------------------------
+
+
+def _decision_form(registration_id: int) -> WaitlistDecisionForm:
+    return WaitlistDecisionForm(prefix=f"r{registration_id}")
+
+
+def _render_waitlist(summit: Summit, failed: tuple[int, WaitlistDecisionForm] | None = None):
+    order = waiting_in_order(summit.id)
+    forms = {r.id: _decision_form(r.id) for r in order}
+    if failed is not None and failed[0] in forms:
+        forms[failed[0]] = failed[1]
+    return render_template(
+        "summit/waitlist.html",
+        summit=summit,
+        order=order,
+        forms=forms,
+        confirmed=confirmed_count(summit.id),
+        kinds=WAITLIST_KINDS,
+    ), (409 if failed is not None else 200)
+
+
+WAITLIST_KINDS = (
+    "registration.waitlisted",
+    "registration.promoted",
+    "registration.moved",
+    "registration.removed",
+)
+
+
+@bp.get("/<slug>/waitlist")
+@role_required(Role.ADMIN)
+def waitlist(slug: str):
+    """The waitlist in promotion order, each person with the decisions staff may make."""
+    return _render_waitlist(get_summit(slug))
+
+
+@bp.post("/<slug>/waitlist/<int:registration_id>")
+@role_required(Role.ADMIN)
+def waitlist_decision(slug: str, registration_id: int):
+    summit = get_summit(slug)
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.summit_id != summit.id:
+        abort(404)
+    form = _decision_form(registration.id)
+    if not form.validate_on_submit() or form.decision() is None:
+        if not form.errors and form.decision() is None:
+            form.reason.errors.append("Choose what to do.")
+        return _render_waitlist(summit, (registration.id, form))
+    name = registration.member.name
+    reason = form.reason.data
+    try:
+        decision = form.decision()
+        if decision == "promote":
+            promote_now(registration, current_user, reason, over_capacity=form.over_capacity.data)
+            message = f"{name} has a place at {summit.name} and is told so."
+        elif decision == "remove":
+            remove_from_waitlist(registration, current_user, reason, form.tell_reason.data)
+            told = "with the reason" if form.tell_reason.data else "without the reason"
+            message = f"{name} is off the waitlist and is told so, {told}."
+        else:
+            position = move_on_waitlist(
+                registration, current_user, reason, -1 if decision == "up" else 1
+            )
+            message = f"{name} is now at position {position} on the waitlist."
+        db.session.commit()
+    except RegistrationError as exc:
+        db.session.rollback()
+        form.reason.errors.append(str(exc))
+        flash(str(exc), "error")
+        return _render_waitlist(summit, (registration.id, form))
+    flash(message, "success")
+    return redirect(url_for("summit.waitlist", slug=summit.slug))
 
 
 # --- agenda ----------------------------------------------------------------------------------

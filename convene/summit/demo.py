@@ -10,7 +10,7 @@ from sqlalchemy import select
 from convene.accounts.models import Member, Role
 from convene.extensions import db
 from convene.summit import registration as registrations
-from convene.summit import seating, sessions
+from convene.summit import seating, sessions, waitlist_decisions
 from convene.summit.agenda import pick_item
 from convene.summit.changes import agenda_item_edited, summit_edited, timing, where_and_when
 from convene.summit.models import (
@@ -360,6 +360,7 @@ def changes() -> None:
         actor=passing.member,
         answers=registrations.Answers(arrives_on=summit.starts_on, departs_on=summit.ends_on),
     )
+    _waitlist_decisions(summit, admin, keep | {colleague.id})
     # The programme adds seats: the whole waitlist is promoted, and one seat is left, which
     # a newcomer takes. Someone cancels; another newcomer takes that seat; the one who
     # cancelled thinks again, registers anew and joins the waitlist.
@@ -391,6 +392,20 @@ def changes() -> None:
     summit.revision += 1
     summit_edited(summit, before, admin)
     _closing_lunch(summit, admin, member)
+
+
+def _waitlist_decisions(summit: Summit, admin: Member, keep: set[int]) -> None:
+    """The programme moves the last person waiting up (she speaks at a breakout) and takes
+    someone off (a duplicate of a colleague's registration)."""
+    waiting = [r for r in registrations.waiting_in_order(summit.id) if r.member_id not in keep]
+    if len(waiting) < 3:
+        return
+    waitlist_decisions.move_on_waitlist(
+        waiting[-1], admin, "Speaks at the breakout on open data; her city pays her travel", -1
+    )
+    waitlist_decisions.remove_from_waitlist(
+        waiting[0], admin, "Registered in error: a colleague holds the city's place"
+    )
 
 
 def _confirmed(summit: Summit) -> list[Member]:

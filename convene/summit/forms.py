@@ -218,3 +218,29 @@ class AbsenceForm(Form):
     member_id = SelectField("Person", coerce=int, choices=[])
     slot_id = SelectField("Absent from", coerce=int, choices=[])
     submit = SubmitField("Mark absent")
+
+
+class WaitlistDecisionForm(Form):
+    """One waiting person: promote now, move up or down, or take off, each with a reason.
+
+    Built with a prefix per registration, so every row of the waitlist has its own fields.
+    """
+
+    reason = StringField(
+        "Reason",
+        validators=[DataRequired(message="Give a reason: it is kept with the decision."),
+                    Length(max=500)],
+        description="Kept in the waitlist's history.",
+    )  # fmt: skip
+    over_capacity = BooleanField("Over capacity, if every seat is taken")
+    tell_reason = BooleanField("Tell them the reason if taken off", default=True)
+    promote = SubmitField("Promote now")
+    up = SubmitField("Move up")
+    down = SubmitField("Move down")
+    remove = SubmitField("Take off the waitlist")
+
+    def decision(self) -> str | None:
+        for name in ("promote", "up", "down", "remove"):
+            if getattr(self, name).data:
+                return name
+        return None

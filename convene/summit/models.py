@@ -111,6 +111,9 @@ class Registration(db.Model):
     departs_on: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     revision: Mapped[int] = mapped_column(default=0)
+    # Set when programme staff order the front of the waitlist by hand (1 first): those
+    # places hold; everyone else queues behind them by the usual rule (summit/waitlist.py).
+    waitlist_rank: Mapped[int | None]
 
     summit: Mapped[Summit] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])

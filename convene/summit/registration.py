@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from convene.accounts.models import Member
 from convene.extensions import db
@@ -244,10 +245,13 @@ def _release_social_places(registration: Registration, actor: Member | None = No
 def waiting_in_order(summit_id: int) -> list[Registration]:
     """The waitlist of a summit in promotion order."""
     waiting = db.session.scalars(
-        select(Registration).where(
+        select(Registration)
+        .where(
             Registration.summit_id == summit_id,
             Registration.status == RegistrationStatus.WAITLISTED,
         )
+        .options(selectinload(Registration.member), selectinload(Registration.organisation))
+        .execution_options(populate_existing=True)  # as committed when the lock was taken
     ).all()
     represented = db.session.scalars(
         select(Registration.organisation_id)
@@ -258,8 +262,17 @@ def waiting_in_order(summit_id: int) -> list[Registration]:
         .distinct()
     ).all()
     by_id = {r.id: r for r in waiting}
-    entries = [WaitingEntry(r.id, r.organisation_id, r.registered_at) for r in waiting]
+    entries = [waiting_entry(r) for r in waiting]
     return [by_id[e.id] for e in waitlist_order(entries, represented)]
+
+
+def waiting_entry(registration: Registration) -> WaitingEntry:
+    return WaitingEntry(
+        registration.id,
+        registration.organisation_id,
+        registration.registered_at,
+        registration.waitlist_rank,
+    )
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -284,6 +297,7 @@ def promote_waitlisted(
     for registration in waiting_in_order(summit.id)[:free]:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
+        registration.waitlist_rank = None
         registration.revision += 1
         record_action(
             ActionKind.REGISTRATION_PROMOTED, actor, registration, member=registration.member,

@@ -389,6 +389,27 @@ def _registration_substituted(w):
     yield {previous: CANCEL, colleague: REQUEST}
 
 
+@case(K.REGISTRATION_MOVED)
+def _registration_moved(w):
+    from convene.summit.waitlist_decisions import move_on_waitlist
+
+    first, second = _registered(w, "waitlisted"), _registered(w, "waitlisted")
+    second.registered_at = first.registered_at + timedelta(minutes=1)
+    yield
+    move_on_waitlist(second, w.admin, "Speaks at the opening plenary", -1)
+    yield {second.member: None}
+
+
+@case(K.REGISTRATION_REMOVED)
+def _registration_removed(w):
+    from convene.summit.waitlist_decisions import remove_from_waitlist
+
+    waiting = _registered(w, "waitlisted")
+    yield
+    remove_from_waitlist(waiting, w.admin, "Registered twice", tell_reason=True)
+    yield {waiting.member: None}
+
+
 @case(K.SESSION_PLACE_GAINED)
 def _session_place_gained(w):
     session = _open_session(w)
