@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: the app on http://$HOST:$PORT and, beside it, the mail worker, which in
-# development writes each email to instance/mail/ as an .eml file (MAIL_TRANSPORT=folder).
+# `make run`: apply the migrations, load the demo network if the database is empty, then
+# serve the app on http://$HOST:$PORT with, beside it, the mail worker, which in development
+# writes each email to instance/mail/ as an .eml file (MAIL_TRANSPORT=folder).
 # Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,10 +10,32 @@ BIN=.venv/bin
 # proxy in front (PROXY_COUNT=0) nothing here should be reachable from the network.
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
+case "$HOST" in
+  *:*) bind="[${HOST#[}"; bind="${bind%]}]" ;;  # an IPv6 address, in brackets
+  *) bind=$HOST ;;
+esac
+# Links in mail and feeds (the demo's mail too) point at the address served, unless
+# BASE_URL says otherwise. A server on every interface is linked to as this machine.
+if [ -z "${BASE_URL:-}" ]; then
+  case "$bind" in
+    0.0.0.0 | "[::]") link_host=127.0.0.1 ;;
+    *) link_host=$bind ;;
+  esac
+  BASE_URL="http://$link_host:$PORT"
+fi
+export BASE_URL
+
+# The migrations' log only if they fail.
+if ! log=$($BIN/flask --app wsgi db upgrade 2>&1); then
+  echo "$log" >&2
+  exit 1
+fi
+$BIN/flask --app wsgi demo load
 
 $BIN/flask --app wsgi mail send --watch --interval 2 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
 
-echo "Convene on http://$HOST:$PORT  (demo accounts: see README.md; password convene-demo)"
-$BIN/gunicorn --bind "$HOST:$PORT" --workers 2 --access-logfile - wsgi:app
+echo "Convene on http://$bind:$PORT, links in mail and feeds to $BASE_URL"
+echo "(demo accounts: see README.md; password convene-demo)"
+$BIN/gunicorn --bind "$bind:$PORT" --workers 2 --access-logfile - wsgi:app
