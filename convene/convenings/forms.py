@@ -153,6 +153,10 @@ class CancelForm(Form):
     submit = SubmitField("Cancel the call")
 
 
+class ReinstateForm(Form):
+    submit = SubmitField("Bring the call back")
+
+
 class AgendaForm(Form):
     title = StringField("Topic", validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(

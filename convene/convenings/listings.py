@@ -5,6 +5,7 @@ attendance with one grouped query each, never one query per call.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -32,6 +33,22 @@ def upcoming_calls(now: datetime | None = None, host_organisation_id: int | None
     if host_organisation_id is not None:
         stmt = stmt.where(Call.host_organisation_id == host_organisation_id)
     return [c for c in db.session.scalars(stmt) if c.ends_at > now]
+
+
+def hosted_calls(organisation_id: int, now: datetime | None = None, recent: int = 10):
+    """A partner's calls for its page: those not ended yet, soonest first, and its `recent`
+    latest past ones, newest first (two queries, with host and series)."""
+    now = now or utcnow()
+    upcoming = upcoming_calls(now, host_organisation_id=organisation_id)
+    past = db.session.scalars(
+        sa.select(Call)
+        .where(Call.host_organisation_id == organisation_id, Call.starts_at <= now)
+        .options(selectinload(Call.host_organisation), selectinload(Call.series))
+        .order_by(Call.starts_at.desc(), Call.id.desc())
+        .limit(recent + len(upcoming))
+    )
+    shown = {c.id for c in upcoming}
+    return upcoming, [c for c in past if c.id not in shown][:recent]
 
 
 def archive_query(search: str | None = None, now: datetime | None = None):
@@ -124,3 +141,43 @@ def host_flags(calls, now: datetime | None = None, within=timedelta(weeks=3)) ->
         if missing:
             flags[call.id] = missing
     return flags
+
+
+# Topics build on calls: a call's chosen topic is read by table name, not through its model.
+_topics = sa.table(
+    "topics",
+    sa.column("id", sa.Integer),
+    sa.column("title", sa.String),
+    sa.column("call_id", sa.Integer),
+)
+
+
+@dataclass(frozen=True)
+class CallTopic:
+    """What a call is about, as every page shows it.
+
+    A host may write the topic on the call (the agenda form) or choose a proposed topic
+    (which writes its title on the call): the call's own title is the one truth, and the
+    proposed topic, when one is chosen, adds a link to its page.
+    """
+
+    title: str | None
+    topic_id: int | None = None
+
+
+def topics_of(calls) -> dict[int, CallTopic]:
+    """Each call's topic (one query, whatever the number of calls)."""
+    calls = list(calls)
+    chosen = {}
+    if calls:
+        rows = db.session.execute(
+            sa.select(_topics.c.call_id, _topics.c.id, _topics.c.title).where(
+                _topics.c.call_id.in_([c.id for c in calls])
+            )
+        )
+        chosen = {call_id: (topic_id, title) for call_id, topic_id, title in rows}
+    topics = {}
+    for call in calls:
+        topic_id, title = chosen.get(call.id, (None, None))
+        topics[call.id] = CallTopic(call.title or title, topic_id)
+    return topics

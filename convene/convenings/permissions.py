@@ -46,3 +46,9 @@ def can_withdraw_swap(member: Member | None, swap: SwapRequest) -> bool:
     return member.is_admin or (
         member.is_host and member.organisation_id == swap.from_organisation_id
     )
+
+
+def can_reinstate_call(member: Member | None, call: Call) -> bool:
+    """Whoever may cancel a call may bring it back (whether it can come back is the
+    domain's to say: see rescheduling.check_reinstatable)."""
+    return call.is_cancelled and can_host_call(member, call)

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from convene.accounts.models import Member, Organisation
 from convene.convenings.errors import CallError
-from convene.convenings.models import Call, CallStatus
+from convene.convenings.models import Call, CallStatus, SkippedCall
 from convene.extensions import db
 from convene.history.actions import record_action
-from convene.history.models import ActionKind
+from convene.history.models import Action, ActionKind
+from convene.topics.models import Topic, TopicStatus
 from convene.types import utcnow
 from convene.zones import localize
 
@@ -89,16 +90,17 @@ def _check_new_time(call: Call, starts_at: datetime, duration_minutes: int, now:
 
 def _move(
     call: Call, starts_at: datetime, duration_minutes: int, kind=ActionKind.CALL_MOVED,
-    actor: Member | None = None, before: dict | None = None, **details,
+    actor: Member | None = None, before: dict | None = None, topic: Topic | None = None,
+    **details,
 ) -> datetime:  # fmt: skip
     """The one way a call's time changes: a new revision, and the change recorded (which
-    tells everyone it concerns)."""
+    tells everyone it concerns; `topic` files it under a topic the call no longer has)."""
     previous_start, previous_duration = call.starts_at, call.duration_minutes
     call.starts_at = starts_at
     call.duration_minutes = duration_minutes
     call.bump_revision()
     record_action(
-        kind, actor, call,
+        kind, actor, call, topic,
         before={"starts_at": previous_start, "duration_minutes": previous_duration}
         | (before or {}),
         after={"starts_at": starts_at, "duration_minutes": duration_minutes,
@@ -146,15 +148,104 @@ def follow_series(
     return _move(call, starts_at, duration_minutes, actor=actor, with_series=True)
 
 
+class ReinstateConflict(CallError):
+    """The call's time is now taken: another call of the series is that day or within an
+    hour, or another call overlaps it."""
+
+    def __init__(self, calls: list[Call]):
+        self.calls = calls
+        names = "; ".join(f"{c.label} on {c.slot_date:%-d %B %Y}" for c in calls)
+        super().__init__(f"Its time now clashes with {names}: move that call first.")
+
+
+def clashing_calls(call: Call, starts_at: datetime, duration_minutes: int) -> list[Call]:
+    """The calls a call at this time would clash with: its series' calls that day or within
+    an hour (as for a move), and any other call (not cancelled) overlapping it."""
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    found = {c.id: c for c in neighbours(call, starts_at, duration_minutes)}
+    overlapping = db.session.scalars(
+        select(Call).where(
+            Call.id != call.id,
+            Call.status != CallStatus.CANCELLED,
+            Call.starts_at < ends_at,
+            Call.starts_at > starts_at - timedelta(minutes=480),
+        )
+    )
+    for other in overlapping:
+        if other.ends_at > starts_at:
+            found.setdefault(other.id, other)
+    return sorted(found.values(), key=lambda c: (c.starts_at, c.id))
+
+
+def check_reinstatable(call: Call, now: datetime | None = None) -> None:
+    """Why a host may not bring this cancelled call back, as a CallError; None if they may.
+
+    Back at its own time only: that time must still be ahead and free. A call cancelled by
+    an edit of its series (its date became a skipped date) comes back when the admin takes
+    the skipped date out, so that the series and its queue of turns stay true.
+    """
+    now = now or utcnow()
+    if not call.is_cancelled:
+        raise CallError("This call is not cancelled.")
+    if call.starts_at <= now:
+        raise CallError("This call's time has passed: it cannot be brought back.")
+    skipped = db.session.scalar(select(SkippedCall.id).where(SkippedCall.call_id == call.id))
+    if skipped is not None:
+        raise CallError(
+            "An edit of the series cancelled this call (its date is skipped): "
+            "take the date out of the series' skipped dates to bring it back."
+        )
+    others = clashing_calls(call, call.starts_at, call.duration_minutes)
+    if others:
+        raise ReinstateConflict(others)
+
+
+def bring_back(call: Call, actor: Member | None = None, now: datetime | None = None) -> None:
+    """A host or admin brings a cancelled call back, at its own time (see
+    check_reinstatable); told as any reinstatement."""
+    now = now or utcnow()
+    check_reinstatable(call, now)
+    reinstate_call(call, actor, now=now)
+
+
+def _released_topic(call: Call) -> Topic | None:
+    """The topic the call's cancellation gave back to the network, if it had one."""
+    cancelled = db.session.scalar(
+        select(Action)
+        .where(Action.call_id == call.id, Action.kind == ActionKind.CALL_CANCELLED)
+        .order_by(Action.happened_at.desc(), Action.id.desc())
+        .limit(1)
+    )
+    return cancelled.topic if cancelled is not None else None
+
+
+def _take_topic_back(call: Call) -> Topic | None:
+    """A call brought back takes back the topic its cancellation released, if the topic is
+    still open and free; otherwise it comes back without it (and without its title). Returns
+    that topic either way: its supporters heard of the cancellation, so they hear of this."""
+    topic = _released_topic(call)
+    if topic is None:
+        return None
+    free = topic.status == TopicStatus.OPEN and topic.call_id is None
+    if free and call.title in (None, topic.title):
+        topic.status = TopicStatus.SCHEDULED
+        topic.call = call
+        call.title = topic.title
+    elif not free and call.title == topic.title:
+        call.title = None
+    return topic
+
+
 def reinstate_call(
     call: Call, actor: Member | None = None, starts_at: datetime | None = None,
     duration_minutes: int | None = None, now: datetime | None = None,
 ) -> None:  # fmt: skip
-    """Bring back a call a series edit cancelled (its skipped date was removed).
+    """Bring back a cancelled call: by hand (bring_back), or because a series edit took its
+    skipped date out.
 
     The same row, so the same UID in every calendar, with a higher revision (SEQUENCE).
-    Recorded as reinstated, which tells those who had answered; `actor` is who brought it
-    back.
+    Recorded as reinstated, which tells those who heard of the cancellation; `actor` is
+    who brought it back.
     """
     now = now or utcnow()
     if not call.is_cancelled:
@@ -165,9 +256,11 @@ def reinstate_call(
         raise CallError("This call's time has passed: it cannot be brought back.")
     call.status = CallStatus.MOVED if call.is_time_by_hand else CallStatus.SCHEDULED
     previous_reason, call.cancel_reason = call.cancel_reason, None
+    topic = _take_topic_back(call)
     _move(
         call, starts_at, duration_minutes, ActionKind.CALL_REINSTATED, actor,
         before={"status": CallStatus.CANCELLED, "reason": previous_reason},
+        topic=topic,
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from convene.convenings.forms import (
     MoveForm,
     ReassignForm,
     RecordForm,
+    ReinstateForm,
     RsvpForm,
     SeriesForm,
     SwapForm,
@@ -37,6 +38,7 @@ from convene.convenings.permissions import (
     can_host_call,
     can_manage_series,
     can_reassign_host,
+    can_reinstate_call,
     can_rsvp,
     can_see_join_details,
     can_withdraw_swap,
@@ -68,6 +70,7 @@ def call_permissions():
         "can_rsvp": can_rsvp,
         "can_manage_series": can_manage_series,
         "can_reassign_host": can_reassign_host,
+        "can_reinstate_call": can_reinstate_call,
         "can_answer_swap": can_answer_swap,
         "can_withdraw_swap": can_withdraw_swap,
     }
@@ -94,17 +97,46 @@ def _hosted_call_or_403(call_id: int) -> Call:
 # --- members ------------------------------------------------------------------------------
 
 
+def _list_context(calls) -> dict:
+    """What every list of calls shows beside each call (a fixed number of queries)."""
+    ids = [c.id for c in calls]
+    return {
+        "counts": listings.rsvp_counts(ids),
+        "attended": listings.attendance_counts(ids),
+        "topics": listings.topics_of(calls),
+    }
+
+
 @bp.get("/calls")
 def upcoming():
     now = utcnow()
     calls = listings.upcoming_calls(now)
-    ids = [c.id for c in calls]
     return render_template(
         "convenings/upcoming.html",
         calls=calls,
-        counts=listings.rsvp_counts(ids),
-        answers=listings.answers_of(current_user, ids),
+        answers=listings.answers_of(current_user, [c.id for c in calls]),
         now=now,
+        **_list_context(calls),
+    )
+
+
+@bp.get("/partners/<slug>")
+def partner(slug: str):
+    """A partner's page: who it is, the calls it hosts, and its calendar feed."""
+    organisation = db.first_or_404(
+        select(Organisation).where(
+            Organisation.slug == slug, Organisation.kind == OrganisationKind.PARTNER
+        )
+    )
+    now = utcnow()
+    upcoming, recent = listings.hosted_calls(organisation.id, now)
+    return render_template(
+        "convenings/partner.html",
+        organisation=organisation,
+        upcoming=upcoming,
+        recent=recent,
+        now=now,
+        **_list_context(upcoming + recent),
     )
 
 
@@ -118,13 +150,12 @@ def archive():
         per_page=ARCHIVE_PAGE_SIZE,
         max_per_page=100,
     )
-    ids = [c.id for c in page.items]
     return render_template(
         "convenings/archive.html",
         page=page,
         form=form,
         search=search,
-        attended=listings.attendance_counts(ids),
+        **_list_context(page.items),
     )
 
 
@@ -143,6 +174,8 @@ def call(call_id: int):
         rsvp_form=RsvpForm(),
         groups=groups,
         counts=listings.rsvp_counts([call.id])[call.id],
+        attended=listings.attendance_counts([call.id]).get(call.id, 0),
+        call_topic=listings.topics_of([call])[call.id],
         now=utcnow(),
         calendar_event=call_event(call.id, with_join_details=can_see_join_details(current_user)),
     )
@@ -166,6 +199,8 @@ def rsvp(call_id: int):
         flash(f"Your answer is saved: {form.answer.data}.", "success")
     if request.form.get("back") == "upcoming":
         return redirect(url_for("convenings.upcoming", _anchor=f"call-{call.id}"))
+    if request.form.get("back") == "home":
+        return redirect(url_for("site.home", _anchor=f"call-{call.id}"))
     return redirect(url_for("convenings.call", call_id=call.id))
 
 
@@ -178,7 +213,6 @@ def host_dashboard():
     now = utcnow()
     partner_id = None if current_user.is_admin else current_user.organisation_id
     calls = listings.upcoming_calls(now, host_organisation_id=partner_id)
-    ids = [c.id for c in calls]
     pending_stmt = select(SwapRequest).where(SwapRequest.status == SwapStatus.PENDING)
     if partner_id is not None:
         pending_stmt = pending_stmt.where(
@@ -197,9 +231,10 @@ def host_dashboard():
         "convenings/host_dashboard.html",
         calls=calls,
         flags=listings.host_flags(calls, now),
-        counts=listings.rsvp_counts(ids),
         pending=pending,
         confirm=ConfirmForm(),
+        now=now,
+        **_list_context(calls),
     )
 
 
@@ -274,15 +309,54 @@ def cancel(call_id: int):
     return render_template("convenings/cancel_form.html", call=call, form=form)
 
 
-def _attendee_choices() -> list[tuple[int, str]]:
+@bp.route("/calls/<int:call_id>/reinstate", methods=["GET", "POST"])
+@login_required
+def reinstate(call_id: int):
+    call = _hosted_call_or_403(call_id)
+    if not call.is_cancelled:
+        flash("This call is not cancelled.", "error")
+        return redirect(url_for("convenings.call", call_id=call.id))
+    form = ReinstateForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            rescheduling.bring_back(call, actor=current_user)
+            db.session.commit()
+        except CallError as exc:
+            db.session.rollback()
+            problem = exc
+        else:
+            flash("The call is back on; everyone who heard of its cancellation is told.", "success")
+            return redirect(url_for("convenings.call", call_id=call.id))
+    else:
+        try:
+            rescheduling.check_reinstatable(call)
+        except CallError as exc:
+            problem = exc
+    counts = listings.rsvp_counts([call.id])[call.id]
+    return render_template(
+        "convenings/reinstate_form.html",
+        call=call,
+        form=form,
+        problem=problem,
+        clashes=getattr(problem, "calls", []),
+        counts=counts,
+    )
+
+
+def _attendee_groups() -> list[tuple[Organisation, list[Member]]]:
+    """Active members by organisation, cities first, for the attendance form."""
     members = db.session.scalars(
         select(Member)
         .join(Organisation)
         .where(Member.active.is_(True))
         .options(selectinload(Member.organisation))
-        .order_by(Organisation.name, Member.name)
+        .order_by(Organisation.name, Member.name, Member.id)
     )
-    return [(m.id, f"{m.name} ({m.organisation.label})") for m in members]
+    groups: dict[int, tuple[Organisation, list[Member]]] = {}
+    for member in members:
+        groups.setdefault(member.organisation_id, (member.organisation, []))[1].append(member)
+    return sorted(groups.values(), key=lambda g: (not g[0].is_city, g[0].name))
 
 
 @bp.route("/calls/<int:call_id>/record", methods=["GET", "POST"])
@@ -295,7 +369,8 @@ def record_view(call_id: int):
         attendees=[a.member_id for a in call.attendances]
         or [r.member_id for r in call.rsvps if r.answer.value == "yes"],
     )
-    form.attendees.choices = _attendee_choices()
+    groups = _attendee_groups()
+    form.attendees.choices = [(m.id, m.name) for _org, people in groups for m in people]
     if form.validate_on_submit():
         try:
             resources = record.parse_resources(form.resources.data)
@@ -307,7 +382,13 @@ def record_view(call_id: int):
         else:
             flash("The call's record is saved.", "success")
             return redirect(url_for("convenings.call", call_id=call.id))
-    return render_template("convenings/record_form.html", call=call, form=form)
+    return render_template(
+        "convenings/record_form.html",
+        call=call,
+        form=form,
+        groups=groups,
+        ticked=set(form.attendees.data or []),
+    )
 
 
 @bp.route("/calls/<int:call_id>/swap", methods=["GET", "POST"])

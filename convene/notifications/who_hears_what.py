@@ -60,6 +60,8 @@ TABLE: dict[K, tuple[Told, ...]] = {
              extra={"coming": True}, **CALL_INVITE),
         Told(a.not_coming, "convenings/call_reinstated", "Call back on: {call.label}",
              extra={"coming": False}),
+        Told(a.supporters, "convenings/call_changed_for_supporters",
+             "Call back on: {call.label}", topic=NEWS),
         Told(a.call_hosts, "convenings/call_changed_for_hosts", "Call back on: {call.label}"),
     ),
     K.CALL_HOST_REASSIGNED: (

@@ -225,7 +225,8 @@ def _call_reinstated(w):
     rescheduling.cancel_call(w.call, "Holiday")
     yield
     rescheduling.reinstate_call(w.call, w.admin)
-    yield {w.yes: REQUEST, w.maybe: REQUEST, w.no: None, w.host_a: None}
+    yield {w.yes: REQUEST, w.maybe: REQUEST, w.no: None, w.proposer: None, w.voter: None,
+           w.host_a: None}  # fmt: skip
 
 
 @case(K.CALL_HOST_REASSIGNED)
