@@ -27,6 +27,7 @@ from convene.summit.models import (
     SocialSession,
     Summit,
 )
+from convene.summit.sessions import overlapping_commitment
 from convene.types import utcnow
 from convene.zones import localize
 
@@ -195,3 +196,39 @@ def unpick_item(item: AgendaItem, member: Member) -> bool:
         )
     )
     return removed.rowcount > 0
+
+
+@dataclass(frozen=True)
+class Clash:
+    title: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+def clashes(item: AgendaItem, member: Member) -> list[Clash]:
+    """What on the member's agenda overlaps `item`: breakouts and site visits they picked,
+    and the social sessions and tables they hold.
+
+    A clash is a warning, not a refusal: picks are a personal plan with no places to
+    count, and someone may well look in on two parallel breakouts. (Social sessions are
+    different: a place there is one of a few, so one person may hold only one at a time.)
+    """
+    picked = db.session.execute(
+        select(AgendaItem.title, AgendaItem.starts_at, AgendaItem.ends_at)
+        .join(AgendaPick, AgendaPick.agenda_item_id == AgendaItem.id)
+        .where(
+            AgendaPick.member_id == member.id,
+            AgendaItem.summit_id == item.summit_id,
+            AgendaItem.id != item.id,
+            AgendaItem.is_cancelled.is_(False),
+            AgendaItem.kind != AgendaKind.PLENARY,
+            AgendaItem.starts_at < item.ends_at,
+            AgendaItem.ends_at > item.starts_at,
+        )
+        .order_by(AgendaItem.starts_at, AgendaItem.id)
+    ).all()
+    found = [Clash(title, starts, ends) for title, starts, ends in picked]
+    social = overlapping_commitment(member, item.summit_id, item.starts_at, item.ends_at)
+    if social is not None:
+        found.append(Clash(social))
+    return found

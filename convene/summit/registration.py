@@ -105,6 +105,25 @@ def confirmed_count(summit_id: int) -> int:
     )
 
 
+def waiting_count(summit_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.summit_id == summit_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+    )
+
+
+def place_is_wanted(registration: Registration) -> bool:
+    """Whether cancelling this registration gives up a place others want: it holds a seat,
+    and someone is waiting or every seat is taken. Such a place is not kept for its holder
+    (it goes to the next person at once), so the holder is asked to confirm first."""
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return False
+    summit = registration.summit
+    return waiting_count(summit.id) > 0 or confirmed_count(summit.id) >= summit.capacity
+
+
 def delegation_count(summit_id: int, organisation_id: int) -> int:
     """Confirmed and waitlisted people of one organisation: what the delegation limit caps."""
     return db.session.scalar(

@@ -10,6 +10,7 @@ from convene.accounts.models import Member
 from convene.extensions import db
 from convene.summit.agenda import (
     by_day,
+    clashes,
     current_summit,
     personal_agenda,
     pick_item,
@@ -39,14 +40,19 @@ from convene.summit.registration import (
     Answers,
     RegistrationError,
     cancel,
+    confirmed_count,
     delegation_count,
     live_registration,
+    place_is_wanted,
     register,
     substitute,
+    waiting_count,
     waiting_in_order,
     waitlist_position,
 )
 from convene.summit.sessions import join_session, leave_session, signup_counts
+from convene.summit.sessions import place_is_wanted as session_place_is_wanted
+from convene.types import utcnow
 from convene.zones import member_zone_name
 
 bp = Blueprint("summit", __name__, url_prefix="/summit")
@@ -59,6 +65,29 @@ def summit_can_admin() -> bool:
 
 def get_summit(slug: str) -> Summit:
     return db.first_or_404(select(Summit).where(Summit.slug == slug))
+
+
+def is_past(summit: Summit) -> bool:
+    """A summit whose last day is gone: its page is a record (agenda, place, dates), and
+    nothing on it can be changed by attendees any more."""
+    return summit.ends_on < utcnow().date()
+
+
+def _refuse_if_past(summit: Summit):
+    """A redirect with a message for a change asked of a past summit, or None."""
+    if is_past(summit):
+        flash(f"{summit.name} is over: its registrations and agenda stay as they were.", "error")
+        return redirect(url_for("summit.show", slug=summit.slug))
+    return None
+
+
+def _other_summits(summit: Summit) -> list[Summit]:
+    """Every other summit, newest first, for the list of earlier (and later) summits."""
+    return list(
+        db.session.scalars(
+            select(Summit).where(Summit.id != summit.id).order_by(Summit.starts_on.desc())
+        )
+    )
 
 
 @bp.get("/")
@@ -100,9 +129,15 @@ def _show(summit: Summit):
                 select(SessionSignup).where(SessionSignup.member_id == current_user.id)
             )
         }
+    others = _other_summits(summit)
     return render_template(
         "summit/show.html",
         summit=summit,
+        is_past=is_past(summit),
+        earlier=[s for s in others if s.starts_on < summit.starts_on],
+        later=[s for s in others if s.starts_on >= summit.starts_on],
+        waiting=waiting_count(summit.id),
+        confirmed=confirmed_count(summit.id),
         days=by_day(items, summit.zone),
         sessions=sessions,
         counts=signup_counts([s.id for s in sessions if s.kind == SessionKind.OPEN]),
@@ -191,6 +226,45 @@ def _registration(summit: Summit, registration_id: int) -> Registration:
     return registration
 
 
+def _confirmed_loss() -> bool:
+    """The person saw the warning that the place goes to someone else, and went on."""
+    return request.form.get("confirm_loss") == "yes"
+
+
+@bp.get("/<slug>/registrations/<int:registration_id>/cancel")
+@login_required
+def confirm_cancel(slug: str, registration_id: int):
+    """The step before cancelling: what is given up, and that it cannot be taken back."""
+    summit = get_summit(slug)
+    registration = _registration(summit, registration_id)
+    if not can_register_for(current_user, registration.member):
+        abort(403)
+    if (refused := _refuse_if_past(summit)) is not None:
+        return refused
+    if not registration.is_live:
+        flash("That registration is already cancelled.", "info")
+        return redirect(url_for("summit.show", slug=summit.slug))
+    return render_template(
+        "summit/confirm_loss.html",
+        summit=summit,
+        what="cancel",
+        registration=registration,
+        yours=registration.member_id == current_user.id,
+        wanted=place_is_wanted(registration),
+        waiting=waiting_count(summit.id),
+        action=url_for("summit.cancel_view", slug=summit.slug, registration_id=registration.id),
+        back=_back_from_registration(summit, registration),
+    )
+
+
+def _back_from_registration(summit: Summit, registration: Registration) -> str:
+    if registration.member_id != current_user.id and can_manage_delegation(
+        current_user, registration.organisation_id
+    ):
+        return url_for("summit.delegation", slug=summit.slug, org=registration.organisation_id)
+    return url_for("summit.show", slug=summit.slug)
+
+
 @bp.post("/<slug>/registrations/<int:registration_id>/cancel")
 @login_required
 def cancel_view(slug: str, registration_id: int):
@@ -200,6 +274,14 @@ def cancel_view(slug: str, registration_id: int):
         abort(400)
     if not can_register_for(current_user, registration.member):
         abort(403)
+    if (refused := _refuse_if_past(summit)) is not None:
+        return refused
+    if not _confirmed_loss() and registration.is_live and place_is_wanted(registration):
+        # Asked without the warning (an old page, a button elsewhere): show it first.
+        return redirect(
+            url_for("summit.confirm_cancel", slug=summit.slug, registration_id=registration.id),
+            303,
+        )
     try:
         promoted = cancel(registration, actor=current_user)
         db.session.commit()
@@ -340,6 +422,14 @@ def _set_pick(slug: str, item_id: int, picked: bool):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if (refused := _refuse_if_past(summit)) is not None:
+        return refused
+    if picked and request.form.get("confirm_clash") != "yes":
+        found = clashes(item, current_user)
+        if found:
+            return render_template(
+                "summit/confirm_pick.html", summit=summit, item=item, clashes=found
+            )
     if picked:
         pick_item(item, current_user)
     else:
@@ -363,6 +453,8 @@ def join(slug: str, session_id: int):
     session = _session(summit, session_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if (refused := _refuse_if_past(summit)) is not None:
+        return refused
     try:
         signup = join_session(session, current_user)
         db.session.commit()
@@ -377,6 +469,41 @@ def join(slug: str, session_id: int):
     return redirect(url_for("summit.show", slug=summit.slug) + f"#session-{session.id}")
 
 
+def _my_signup(session: SocialSession) -> SessionSignup | None:
+    return db.session.scalar(
+        select(SessionSignup).where(
+            SessionSignup.session_id == session.id, SessionSignup.member_id == current_user.id
+        )
+    )
+
+
+@bp.get("/<slug>/sessions/<int:session_id>/leave")
+@login_required
+def confirm_leave(slug: str, session_id: int):
+    """The step before leaving a session others are waiting for (or that is full)."""
+    summit = get_summit(slug)
+    session = _session(summit, session_id)
+    if (refused := _refuse_if_past(summit)) is not None:
+        return refused
+    signup = _my_signup(session)
+    if signup is None:
+        flash(f"You were not on the list for {session.title}.", "info")
+        return redirect(url_for("summit.show", slug=summit.slug) + f"#session-{session.id}")
+    counts = signup_counts([session.id]).get(session.id, {})
+    return render_template(
+        "summit/confirm_loss.html",
+        summit=summit,
+        what="leave",
+        session=session,
+        signup=signup,
+        yours=True,
+        wanted=session_place_is_wanted(signup),
+        waiting=counts.get("waitlisted", 0),
+        action=url_for("summit.leave", slug=summit.slug, session_id=session.id),
+        back=url_for("summit.show", slug=summit.slug) + f"#session-{session.id}",
+    )
+
+
 @bp.post("/<slug>/sessions/<int:session_id>/leave")
 @login_required
 def leave(slug: str, session_id: int):
@@ -384,11 +511,13 @@ def leave(slug: str, session_id: int):
     session = _session(summit, session_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    signup = db.session.scalar(
-        select(SessionSignup).where(
-            SessionSignup.session_id == session.id, SessionSignup.member_id == current_user.id
+    if (refused := _refuse_if_past(summit)) is not None:
+        return refused
+    signup = _my_signup(session)
+    if signup is not None and not _confirmed_loss() and session_place_is_wanted(signup):
+        return redirect(
+            url_for("summit.confirm_leave", slug=summit.slug, session_id=session.id), 303
         )
-    )
     if signup is None:
         flash(f"You were not on the list for {session.title}.", "info")
     else:

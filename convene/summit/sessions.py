@@ -172,6 +172,16 @@ def leave_session(signup: SessionSignup, actor: Member | None = None) -> Session
     return waiting
 
 
+def place_is_wanted(signup: SessionSignup) -> bool:
+    """Whether leaving gives up a place others want: the signup holds a place, and someone
+    is waiting or the session is full. Asked before leaving, since it cannot be taken back."""
+    if signup.status != SignupStatus.SIGNED_UP:
+        return False
+    counts = signup_counts([signup.session_id]).get(signup.session_id, {})
+    full = counts.get("signed_up", 0) >= (signup.session.capacity or 0)
+    return counts.get("waitlisted", 0) > 0 or full
+
+
 def signup_counts(session_ids) -> dict[int, dict[str, int]]:
     """Places taken and waiting per open session, in one query."""
     counts: dict[int, dict[str, int]] = {}

@@ -88,6 +88,7 @@ def test_waitlisted_member_is_promoted_and_sees_their_dinner_table(
     holder_page = _sign_in(browser_page, live_server, holder)
     holder_page.goto(live_server.url + "/summit/")
     holder_page.get_by_role("button", name="Cancel my registration").click()
+    holder_page.get_by_role("button", name="Yes, cancel and give up the place").click()
     holder_page.get_by_text("is cancelled").wait_for()
     page.reload()
     assert "Confirmed" in page.locator("#registration-status").inner_text()

@@ -17,19 +17,20 @@ class Answer:
 
 
 def race_requests(apps, requests) -> list[Answer]:
-    """Send every (member, method, url) at the same moment, spread over `apps`; the answers
-    come back in the order given."""
+    """Send every (member, method, url[, form data]) at the same moment, spread over `apps`;
+    the answers come back in the order given."""
     clients = [
-        (apps[i % len(apps)].test_client(user=member), method, url)
-        for i, (member, method, url) in enumerate(requests)
+        (apps[i % len(apps)].test_client(user=member), method, url, data)
+        for i, (member, method, url, *rest) in enumerate(requests)
+        for data in [rest[0] if rest else None]
     ]
     barrier = threading.Barrier(len(clients))
     answers: list = [None] * len(clients)
 
-    def send(index, client, method, url):
+    def send(index, client, method, url, data):
         try:
             barrier.wait(timeout=60)
-            response = client.open(url, method=method)
+            response = client.open(url, method=method, data=data)
             answers[index] = Answer(response.status_code, response.get_data(as_text=True))
         except Exception as exc:  # an unhandled error in the view
             answers[index] = Answer(500, error=repr(exc))
