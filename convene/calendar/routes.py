@@ -1,13 +1,15 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from convene.accounts.models import Role
 from convene.accounts.permissions import role_required
+from convene.calendar import directory
 from convene.calendar.events import FeedEvent
 from convene.calendar.feeds import event_file
 from convene.calendar.forms import PreferencesForm, RegenerateForm
 from convene.calendar.invitations import call_event
-from convene.calendar.models import Reminder
+from convene.calendar.models import CalendarSubscription, Reminder
 from convene.calendar.publishing import (
     download_response,
     feed_response,
@@ -115,6 +117,26 @@ def summit_calendar_event(summit):
     return summit_event(summit)
 
 
+# --- pages --------------------------------------------------------------------------------
+
+
+@bp.get("")
+def index():
+    """Calendars: every feed anyone may subscribe to, and, for members, their own."""
+    subscription = None
+    if current_user.is_authenticated:
+        subscription = db.session.scalar(
+            select(CalendarSubscription).where(CalendarSubscription.member_id == current_user.id)
+        )
+    return render_template(
+        "calendar/index.html",
+        public=directory.public_calendar(),
+        partners=directory.partner_feeds(),
+        summit=directory.summit_feed(),
+        subscription=subscription,
+    )
+
+
 # --- the member's Subscribe page -----------------------------------------------------------
 
 
@@ -129,15 +151,14 @@ def subscribe():
             "reminder": subscription.reminder.value,
         }
     )
-    https_url = external_url("calendar.personal", token=subscription.token)
+    summit = directory.summit_feed()
     return render_template(
         "calendar/subscribe.html",
         subscription=subscription,
         form=form,
         regenerate_form=RegenerateForm(),
-        https_url=https_url,
-        webcal_url=webcal_url("calendar.personal", token=subscription.token),
-        public_url=external_url("calendar.public"),
+        other_feeds=[directory.public_calendar(), *directory.partner_feeds()]
+        + ([summit] if summit else []),
     )
 
 

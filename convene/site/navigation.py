@@ -10,6 +10,7 @@ NAV = [
     ("Calls", "convenings.upcoming", None),
     ("Topics", "topics.index", Role.MEMBER),
     ("Summit", "summit.index", None),
+    ("Calendars", "calendar.index", None),
     ("Hosting", "convenings.host_dashboard", Role.HOST),
     ("Subscribe", "calendar.subscribe", Role.MEMBER),
     ("Participation", "convenings.participation", Role.ADMIN),
@@ -24,7 +25,10 @@ DESCRIPTIONS = {
     "topics.index": "Propose what the network discusses next, and vote.",
     "summit.index": "The annual summit: agenda, registration and social time.",
     "convenings.host_dashboard": "The calls your organisation hosts: topics, agendas, dates.",
-    "calendar.subscribe": "Every call and summit session in the calendar you already use.",
+    "calendar.index": "The network's calls and the summit in the calendar you already use: "
+    "the public calendar, each partner's calls, the summit.",
+    "calendar.subscribe": "Your own calendar: your calls with their join details, and your "
+    "summit programme.",
     "convenings.participation": "Who took part in what.",
     "accounts.organisations": "Cities, partners and the programme team.",
     "accounts.members": "Everyone with an account, by organisation and role.",

@@ -27,9 +27,11 @@ def test_member_subscribes_sets_a_reminder_and_revokes(live_server, browser_page
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Subscribe").click()
     assert page.get_by_role("heading", name="Subscribe to your calendar").is_visible()
-    address = page.get_by_label("Or copy this address").input_value()
+    address = page.get_by_label("Or copy the address of your feed").input_value()
     assert "/calendar/me/" in address
-    webcal = page.get_by_role("link", name="Subscribe in your calendar app").get_attribute("href")
+    webcal = page.get_by_role(
+        "link", name="Subscribe to your feed in your calendar app"
+    ).get_attribute("href")
     assert webcal == "webcal://" + address.split("://", 1)[1]
 
     page.get_by_label("1 hour before").check()
@@ -44,5 +46,5 @@ def test_member_subscribes_sets_a_reminder_and_revokes(live_server, browser_page
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke this link and make a new one").click()
     assert page.get_by_text("The old link no longer works").is_visible()
-    assert page.get_by_label("Or copy this address").input_value() != address
+    assert page.get_by_label("Or copy the address of your feed").input_value() != address
     assert _fetch(feed_url)[0] == 404
