@@ -168,7 +168,7 @@ def summit_for(member: Member | None, zone_name: str, now: datetime) -> SummitVi
     if summit is None:
         return None
     window, window_text = registration_window(summit, zone_name, now)
-    if member is None:
+    if member is None or window == "past":
         return SummitView(summit, window, window_text)
     registration = live_registration(summit.id, member.id)
     if registration is None:
@@ -247,6 +247,8 @@ def votes_line(budget: int, used: int) -> str:
         )
     if budget == 1:
         return "Your vote is not used yet."
+    if left == budget:
+        return f"All {budget} of your votes are left."
     return f"{left} of your {budget} votes {'is' if left == 1 else 'are'} left."
 
 

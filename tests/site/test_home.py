@@ -232,6 +232,20 @@ def test_a_member_not_registered_is_offered_registration(make_member, make_summi
     assert links(page)[f"Register for {summit.name}"] == f"/summit/{summit.slug}/register"
 
 
+def test_a_past_summit_is_told_as_past(make_member, make_summit, make_registration, client_for):
+    member = make_member()
+    now = utcnow()
+    summit = make_summit(
+        starts_on=date(2026, 4, 13), ends_on=date(2026, 4, 15),
+        registration_opens_at=now - timedelta(days=400),
+        registration_closes_at=now - timedelta(days=300),
+    )  # fmt: skip
+    make_registration(summit, member)
+    text = text_of(block(page_of(client_for(member)), "summit"))
+    assert f"{summit.name} took place from 13 to 15 April 2026." in text
+    assert "You have a place" not in text and "Register" not in text
+
+
 # --- members: topics -----------------------------------------------------------------------
 
 
@@ -267,13 +281,14 @@ def test_votes_line_wording():
     assert votes_line(5, 3) == "2 of your 5 votes are left."
     assert votes_line(5, 4) == "1 of your 5 votes is left."
     assert votes_line(5, 5) == "You have used all 5 of your votes."
+    assert votes_line(5, 0) == "All 5 of your votes are left."
     assert votes_line(1, 0) == "Your vote is not used yet."
     assert votes_line(1, 1) == "You have used your vote."
 
 
 def test_no_news_yet_says_what_will_show(make_member, client_for):
     text = text_of(block(page_of(client_for(make_member())), "topics"))
-    assert "5 of your 5 votes are left." in text
+    assert "All 5 of your votes are left." in text
     assert "No news yet of topics you proposed or support" in text
 
 
@@ -407,7 +422,7 @@ def test_an_admin_sees_what_needs_the_programme_team(
     text = text_of(programme)
     targets = links(programme)
     assert targets[f"2 people on the waitlist for {summit.name}"] == (
-        f"/summit/{summit.slug}/registrations?status=waitlisted"
+        f"/summit/{summit.slug}/waitlist"
     )
     assert "(1 of 1 places confirmed)" in text
     assert targets["1 swap request waits for an answer"] == "/hosting"
