@@ -48,10 +48,10 @@ def _waiting(registration: Registration) -> tuple[list[Registration], int]:
     db.session.refresh(registration)
     if registration.status != RegistrationStatus.WAITLISTED:
         state = {
-            RegistrationStatus.CONFIRMED: "has a place already",
-            RegistrationStatus.CANCELLED: "is no longer registered",
+            RegistrationStatus.CONFIRMED: "they have a place already",
+            RegistrationStatus.CANCELLED: "they are no longer registered",
         }[registration.status]
-        raise WaitlistError(f"{registration.member.name} is not on the waitlist: they {state}.")
+        raise WaitlistError(f"{registration.member.name} is not on the waitlist: {state}.")
     order = waiting_in_order(registration.summit_id)
     index = next(i for i, r in enumerate(order) if r.id == registration.id)
     return order, index
