@@ -1,10 +1,14 @@
+import re
 from datetime import UTC, date, datetime, time
 
 import pytest
 from flask_login import login_user
 
+from convene.extensions import db
 from convene.zones import (
+    US_GROUP,
     ZoneError,
+    canonical_zone,
     format_instant,
     in_person_time,
     member_zone_name,
@@ -12,7 +16,9 @@ from convene.zones import (
     venue_city,
     viewer_zone_name,
     zone_city,
+    zone_label,
     zone_names,
+    zone_picker,
 )
 
 
@@ -183,3 +189,163 @@ def test_venue_city_reads_a_us_address_else_the_zone():
     assert venue_city("The Pier", "America/Los_Angeles") == "Los Angeles"
     assert venue_city(None, "America/Argentina/Buenos_Aires") == "Buenos Aires"
     assert zone_city("America/Indiana/Indianapolis") == "Indianapolis"
+
+
+# --- the zone picker: US zones first under plain names, no aliases -------------------------
+
+
+def _options(html: str) -> list[tuple[str, str, bool]]:
+    return [
+        (value, label, "selected" in attrs)
+        for attrs, value, label in re.findall(
+            r'<option([^>]*?)value="([^"]*)"[^>]*>([^<]*)</option>', html
+        )
+    ]
+
+
+def test_us_zones_come_first_under_plain_names(app):
+    from convene.accounts.forms import OrganisationForm
+
+    with app.test_request_context():
+        options = _options(str(OrganisationForm().zone()))
+    first = [label for _value, label, _selected in options[:9]]
+    assert first == [
+        "Eastern — New York",
+        "Eastern — Louisville",
+        "Central — Chicago",
+        "Mountain — Denver",
+        "Mountain — Boise",
+        "Mountain, no daylight saving — Phoenix",
+        "Pacific — Los Angeles",
+        "Alaska — Anchorage",
+        "Hawaii — Honolulu",
+    ]
+    assert [value for value, _label, _selected in options[:3]] == [
+        "America/New_York",
+        "America/Kentucky/Louisville",
+        "America/Chicago",
+    ]
+
+
+def test_every_demo_city_zone_is_in_the_first_group(app):
+    from convene.accounts.demo import CITIES, PARTNERS, PROGRAMME
+
+    first_group = [value for group, value, _label in zone_picker() if group == US_GROUP]
+    for _name, *_rest, zone_name in CITIES + PARTNERS + [PROGRAMME]:
+        assert zone_name in first_group
+
+
+def test_the_rest_is_grouped_by_region_and_leaves_out_aliases(app):
+    from convene.accounts.forms import OrganisationForm
+
+    with app.test_request_context():
+        html = str(OrganisationForm().zone())
+    groups = re.findall(r'<optgroup label="([^"]+)">', html)
+    assert groups[:2] == [US_GROUP, "United States: other zones"]
+    assert {"Europe", "Asia", "Americas", "Africa", "Pacific", "Australia"} <= set(groups)
+    values = [value for value, _label, _selected in _options(html)]
+    assert len(values) == len(set(values)) < 450  # was 518 (519 with the profile's blank)
+    for alias in ("US/Eastern", "US/Pacific", "EST5EDT", "Etc/GMT+5", "GB", "UTC",
+                  "America/Indianapolis", "Asia/Calcutta", "Canada/Eastern"):  # fmt: skip
+        assert alias not in values
+    assert not [v for v in values if v.startswith(("Etc/", "US/", "SystemV/"))]
+    assert "Detroit" in html and "Indianapolis, Indiana" in html  # other US zones, later
+    assert "London (Europe)" in html and "Kolkata (Asia)" in html
+    assert "Buenos Aires, Argentina (Americas)" in html
+
+
+def test_the_profile_picker_offers_the_organisation_zone_first(app, make_member, make_org):
+    from convene.accounts.forms import ProfileForm
+
+    member = make_member(organisation=make_org("city", zone="America/Chicago"))
+    with app.test_request_context():
+        html = str(ProfileForm(obj=member, organisation_zone="America/Chicago").zone())
+    value, label, _selected = _options(html)[0]
+    assert value == ""  # first, so shown when the member has no zone of their own
+    assert label == "Same as my organisation (Central — Chicago)"
+    assert html.index('value=""') < html.index("<optgroup")  # not inside a group
+
+
+@pytest.mark.parametrize(
+    ("stored", "label"),
+    [
+        ("US/Eastern", "Eastern — New York"),
+        ("America/Indianapolis", "Eastern — Indianapolis, Indiana"),
+        ("Asia/Calcutta", "Kolkata (Asia)"),
+    ],
+)
+def test_a_stored_alias_still_shows_selected_and_is_kept(
+    app, make_member, client_for, stored, label
+):
+    member = make_member()
+    member.zone = stored
+    db.session.commit()
+    client = client_for(member)
+    page = client.get("/account").get_data(as_text=True)
+    selected = [(v, lab) for v, lab, s in _options(page) if s]
+    assert selected == [(stored, label)]
+    assert page.count(f">{label}</option>") == 1  # in its zone's place, not twice
+    # Saving the form unchanged keeps the stored value as it was.
+    response = client.post("/account", data={"name": member.name, "zone": stored})
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert member.zone == stored
+
+
+def test_a_stored_zone_the_picker_lacks_stays_as_an_extra_option(app, make_org):
+    from convene.accounts.forms import OrganisationForm
+
+    organisation = make_org("partner", zone="UTC")
+    with app.test_request_context():
+        html = str(OrganisationForm(obj=organisation).zone())
+    assert _options(html)[0] == ("UTC", "UTC", True)
+
+
+def test_other_packages_forms_get_the_picker(app):
+    from werkzeug.datastructures import MultiDict
+
+    from convene.convenings.forms import MoveForm, SeriesForm
+    from convene.summit.forms import SummitForm
+
+    with app.test_request_context():
+        for form in (SeriesForm([]), MoveForm(), SummitForm()):
+            html = str(form.zone())
+            assert '<optgroup label="United States">' in html
+            assert "US/Eastern" not in html
+        # Their choice check takes a picked zone, keeps an alias posted, refuses the unknown.
+        for posted, error in [("America/Chicago", None), ("US/Eastern", None),
+                              ("Moon/Base", "is not an IANA time zone")]:  # fmt: skip
+            form = MoveForm(formdata=MultiDict({"zone": posted}))
+            form.validate()
+            errors = " ".join(form.zone.errors)
+            assert (error in errors) if error else not errors, (posted, errors)
+
+
+def test_zone_labels_are_the_same_everywhere():
+    assert zone_label("America/New_York") == "Eastern — New York"
+    assert zone_label("US/Eastern") == "Eastern — New York"
+    assert zone_label("America/Phoenix") == "Mountain, no daylight saving — Phoenix"
+    assert zone_label("Pacific/Honolulu") == "Hawaii — Honolulu"
+    assert zone_label("America/Adak") == "Hawaii–Aleutian — Adak"
+    assert zone_label("Pacific/Guam") == "Chamorro — Guam"
+    assert zone_label("Europe/London") == "London (Europe)"
+    assert zone_label("UTC") == "UTC"
+    assert zone_label(None) == ""
+    assert canonical_zone("US/Pacific") == "America/Los_Angeles"
+    assert canonical_zone("Moon/Base") is None
+    assert (
+        format_instant(
+            datetime(2026, 1, 15, 17, 0, tzinfo=UTC), "America/Phoenix", style="labelled"
+        )
+        == "Thu 15 Jan 2026, 10:00 MST (Mountain, no daylight saving — Phoenix)"
+    )
+
+
+def test_the_organisations_and_people_pages_name_zones_by_their_labels(
+    make_member, make_org, client_for
+):
+    city = make_org("city", zone="America/Kentucky/Louisville")
+    admin = client_for(make_member("admin"))
+    for path in ("/admin/organisations", f"/organisations/{city.slug}/people"):
+        page = admin.get(path).get_data(as_text=True)
+        assert "Eastern — Louisville" in page and "America/Kentucky" not in page, path

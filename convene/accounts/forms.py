@@ -8,6 +8,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -22,7 +23,7 @@ from wtforms.validators import (
 from convene.accounts.models import OrganisationKind, Role
 from convene.accounts.passwords import MIN_LENGTH
 from convene.forms import Form
-from convene.zones import ZoneError, zone, zone_names
+from convene.zones import ZoneError, zone, zone_label, zone_picker
 
 US_STATES = [
     "AL",
@@ -100,9 +101,19 @@ class EmailAddress:
             raise ValidationError(self.message) from exc
 
 
-def zone_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [(z, z.replace("_", " ")) for z in zone_names()]
-    return ([("", blank)] if blank is not None else []) + choices
+def zone_choices(blank: str | None = None):
+    """The zone picker for a select field (convene.zones.zone_picker): US zones first under
+    plain names, the rest by region. Read when the form is shown or checked, once the
+    field holds its value, so that a stored alias shows selected."""
+
+    def choices(form, field) -> list[SelectChoice]:
+        options = [SelectChoice("", blank)] if blank is not None else []
+        current = field.data if isinstance(field.data, str) else None
+        for group, value, label in zone_picker(current):
+            options.append(SelectChoice(value, label, optgroup=group))
+        return options
+
+    return choices
 
 
 def validate_zone(form, field) -> None:
@@ -135,6 +146,33 @@ class NewPasswordForm(Form):
     submit = SubmitField("Set password")
 
 
+class ChangePasswordForm(Form):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(min=MIN_LENGTH, max=200, message=f"Use at least {MIN_LENGTH} characters."),
+        ],
+        description=f"At least {MIN_LENGTH} characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+    submit = SubmitField("Change password")
+
+
+class ChangeEmailForm(Form):
+    email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Length(max=254), EmailAddress()],
+        description="We send a link to this address; it becomes yours when you open it.",
+    )
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    submit = SubmitField("Email me a link")
+
+
 class ForgotPasswordForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), EmailAddress()])
     submit = SubmitField("Email me a link")
@@ -152,9 +190,10 @@ class ProfileForm(Form):
     )
     submit = SubmitField("Save")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation_zone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.zone.choices = zone_choices("Same as my organisation")
+        same = f" ({zone_label(organisation_zone)})" if organisation_zone else ""
+        self.zone.choices = zone_choices(f"Same as my organisation{same}")
 
 
 class OrganisationForm(Form):
