@@ -208,7 +208,7 @@ def bring_back(call: Call, actor: Member | None = None, now: datetime | None = N
     reinstate_call(call, actor, now=now)
 
 
-def _released_topic(call: Call) -> Topic | None:
+def released_topic(call: Call) -> Topic | None:
     """The topic the call's cancellation gave back to the network, if it had one."""
     cancelled = db.session.scalar(
         select(Action)
@@ -219,19 +219,28 @@ def _released_topic(call: Call) -> Topic | None:
     return cancelled.topic if cancelled is not None else None
 
 
+def topic_comes_back(call: Call, topic: Topic) -> bool:
+    """Whether a call brought back takes this topic back: still open, on no other call, and
+    the call's title is still the topic's."""
+    return (
+        topic.status == TopicStatus.OPEN
+        and topic.call_id is None
+        and call.title in (None, topic.title)
+    )
+
+
 def _take_topic_back(call: Call) -> Topic | None:
     """A call brought back takes back the topic its cancellation released, if the topic is
     still open and free; otherwise it comes back without it (and without its title). Returns
     that topic either way: its supporters heard of the cancellation, so they hear of this."""
-    topic = _released_topic(call)
+    topic = released_topic(call)
     if topic is None:
         return None
-    free = topic.status == TopicStatus.OPEN and topic.call_id is None
-    if free and call.title in (None, topic.title):
+    if topic_comes_back(call, topic):
         topic.status = TopicStatus.SCHEDULED
         topic.call = call
         call.title = topic.title
-    elif not free and call.title == topic.title:
+    elif call.title == topic.title:
         call.title = None
     return topic
 

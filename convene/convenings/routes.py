@@ -333,14 +333,16 @@ def reinstate(call_id: int):
             rescheduling.check_reinstatable(call)
         except CallError as exc:
             problem = exc
-    counts = listings.rsvp_counts([call.id])[call.id]
+    topic = rescheduling.released_topic(call)
     return render_template(
         "convenings/reinstate_form.html",
         call=call,
         form=form,
         problem=problem,
         clashes=getattr(problem, "calls", []),
-        counts=counts,
+        counts=listings.rsvp_counts([call.id])[call.id],
+        topic=topic,
+        topic_back=topic is not None and rescheduling.topic_comes_back(call, topic),
     )
 
 

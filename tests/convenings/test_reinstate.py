@@ -79,6 +79,7 @@ def test_host_brings_a_cancelled_call_back_and_everyone_told_of_the_cancellation
     assert f"/calls/{call.id}/reinstate" in page
     form = host.get(f"/calls/{call.id}/reinstate").get_data(as_text=True)
     assert "Bring the call back" in form and "3 people who answered" in form
+    assert "Its topic, “Open data policy”, comes back with it." in form
     response = host.post(f"/calls/{call.id}/reinstate", follow_redirects=True)
     assert "The call is back on" in response.get_data(as_text=True)
 
@@ -224,6 +225,8 @@ def test_a_topic_chosen_elsewhere_meanwhile_stays_there(world, make_call, delive
     schedule_topic(topic, elsewhere)
     db.session.commit()
     deliver_mail()
+    form = client_for(people["admin"]).get(f"/calls/{call.id}/reinstate").get_data(as_text=True)
+    assert "does not come back with it: the topic is on another call now" in form
     rescheduling.bring_back(call)
     db.session.commit()
     db.session.expire_all()
