@@ -68,7 +68,7 @@ def summit_feed() -> Feed | None:
     return Feed(
         title=summit.name,
         label=f"the {summit.name} programme",
-        description=f"{summit.name}: its days, public agenda and social sessions.",
+        description="Its days, public agenda and social sessions.",
         endpoint="calendar.summit",
         key="summit-feed",
         values={"summit_id": summit.id},
