@@ -362,15 +362,15 @@ def hosting_for(member: Member, now: datetime, upcoming: list[Call] | None = Non
 
 def calls_needing_a_record(partner_id: int | None, now: datetime) -> list[HostNeed]:
     """Calls that took place lately (not cancelled) with no notes or nobody marked present."""
-    attended = (
-        sa.select(Attendance.id).where(Attendance.call_id == Call.id).exists().label("attended")
-    )
+    attended = sa.select(Attendance.id).where(Attendance.call_id == Call.id).exists()
+    no_notes = sa.func.coalesce(Call.notes, "") == ""
     stmt = (
-        sa.select(Call, attended)
+        sa.select(Call, attended.label("attended"))
         .where(
             Call.starts_at <= now,
             Call.starts_at > now - RECORD_LOOKBACK,
             Call.status != CallStatus.CANCELLED,
+            sa.or_(no_notes, ~attended),
         )
         .options(selectinload(Call.series), selectinload(Call.host_organisation))
         .order_by(Call.starts_at.desc(), Call.id.desc())
@@ -554,6 +554,8 @@ def home_for(member: Member | None, zone_name: str, now: datetime) -> Home:
     if member is None:
         return Home(next_calls(None, zone_name, now), summit_for(None, zone_name, now))
     summit = summit_for(member, zone_name, now)
+    # A summit that took place has no delegation, waitlist or seating left to act on.
+    coming = summit.summit if summit is not None and summit.window != "past" else None
     upcoming = listings.upcoming_calls(now)  # one list for the calls and the hosting blocks
     return Home(
         calls=next_calls(member, zone_name, now, upcoming),
@@ -561,9 +563,9 @@ def home_for(member: Member | None, zone_name: str, now: datetime) -> Home:
         topics=topics_for(member, zone_name),
         hosting=hosting_for(member, now, upcoming) if member.has_role(Role.HOST) else None,
         city=(
-            city_for(member, summit.summit if summit else None)
+            city_for(member, coming)
             if member.has_role(Role.CHAMPION) and member.organisation.is_city
             else None
         ),
-        admin=admin_for(summit.summit if summit else None) if member.is_admin else None,
+        admin=admin_for(coming) if member.is_admin else None,
     )

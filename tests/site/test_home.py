@@ -390,6 +390,13 @@ def test_a_full_delegation_and_no_invitations(
     assert "No invitations are waiting." in text
 
 
+def test_a_champion_with_no_summit_coming_is_told_so(make_org, make_member, client_for):
+    champion = make_member("champion", organisation=make_org("city", name="Tulsa"))
+    text = text_of(block(page_of(client_for(champion)), "city"))
+    assert "No summit is coming up, so there is no delegation to register yet." in text
+    assert "Tulsa has 1 active person on Convene." in text
+
+
 # --- admins --------------------------------------------------------------------------------
 
 
@@ -425,7 +432,7 @@ def test_an_admin_sees_what_needs_the_programme_team(
     assert targets[f"2 people on the waitlist for {summit.name}"] == (
         f"/summit/{summit.slug}/waitlist"
     )
-    assert "(1 of 1 places confirmed)" in text
+    assert "(1 of 1 place confirmed)" in text
     assert targets["1 swap request waits for an answer"] == "/hosting"
     assert targets["4 emails failed"] == "/admin/mail?status=failed"
     assert "(1 email waiting to be sent)" in text
