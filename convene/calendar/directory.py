@@ -48,7 +48,7 @@ def partner_feeds() -> list[Feed]:
         Feed(
             title=name,
             label=f"{name}'s calls",
-            description=f"The calls {name} hosts.",
+            description="Only the calls it hosts.",
             endpoint="calendar.partner",
             key=f"partner-feed-{partner_id}",
             values={"slug": slug},

@@ -157,8 +157,8 @@ def subscribe():
         subscription=subscription,
         form=form,
         regenerate_form=RegenerateForm(),
-        other_feeds=[directory.public_calendar(), *directory.partner_feeds()]
-        + ([summit] if summit else []),
+        other_feeds=[directory.public_calendar(), *([summit] if summit else [])]
+        + directory.partner_feeds(),
     )
 
 
