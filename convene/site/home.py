@@ -102,12 +102,14 @@ def next_calls(
     `upcoming`: listings.upcoming_calls(now), when the caller has it already."""
     upcoming = listings.upcoming_calls(now) if upcoming is None else upcoming
     calls = [c for c in upcoming if not c.is_cancelled][:NEXT_CALLS]
-    answers = listings.answers_of(member, [c.id for c in calls]) if member is not None else {}
+    answers = listings.answers_of(member, [c.id for c in calls])
     lines = [CallLine(c, answers.get(c.id), c.has_started(now)) for c in calls]
     if not lines:
         return NextCalls(lines, "No calls are scheduled yet.")
     first = lines[0]
-    if first.is_running:
+    if first.is_running and member is None:
+        headline = "A call is on now."
+    elif first.is_running:
         headline = "A call is on now: its page has the video link and dial-in."
     else:
         when = day_phrase(first.call.starts_at, zone_name, now)
@@ -137,6 +139,7 @@ class SummitView:
 
 
 def registration_window(summit: Summit, zone_name: str, now: datetime) -> tuple[str, str]:
+    """Where the summit stands for registering, as a word for the page and a sentence."""
     if summit.ends_on < localize(now, summit.zone).date():
         return "past", f"{summit.name} took place {_days(summit)}."
     if now < summit.registration_opens_at:
@@ -238,15 +241,12 @@ class TopicsView:
 
 
 def votes_line(budget: int, used: int) -> str:
+    """ "2 of your 5 votes are left": only votes on open topics use up the budget."""
     left = max(budget - used, 0)
-    if left == 0:
-        return (
-            f"You have used all {budget} of your votes."
-            if budget > 1
-            else ("You have used your vote.")
-        )
     if budget == 1:
-        return "Your vote is not used yet."
+        return "Your vote is not used yet." if left else "You have used your vote."
+    if left == 0:
+        return f"You have used all {budget} of your votes."
     if left == budget:
         return f"All {budget} of your votes are left."
     return f"{left} of your {budget} votes {'is' if left == 1 else 'are'} left."
@@ -294,7 +294,7 @@ def _news_text(action: Action, zone_name: str) -> str:
         else ""
     )
     if kind == ActionKind.TOPIC_SCHEDULED:
-        return f"“{title}” is the topic of the call{on_call}."
+        return f"“{title}” was chosen as the topic of the call{on_call}."
     if kind == ActionKind.TOPIC_UNSCHEDULED:
         return f"“{title}” was taken off its call: it is open again, with its votes."
     if kind == ActionKind.TOPIC_DECLINED:
@@ -351,10 +351,9 @@ def hosting_for(member: Member, now: datetime, upcoming: list[Call] | None = Non
     else:
         calls = [c for c in upcoming if partner_id in (None, c.host_organisation_id)]
     flags = listings.host_flags(calls, now)
-    upcoming = [HostNeed(c, flags[c.id]) for c in calls if c.id in flags]
     return HostingView(
         partner=None if partner_id is None else member.organisation,
-        upcoming=upcoming,
+        upcoming=[HostNeed(c, flags[c.id]) for c in calls if c.id in flags],
         past=calls_needing_a_record(partner_id, now),
         swaps_to_answer=0 if member.is_admin else swaps_awaiting(partner_id),
     )
@@ -390,7 +389,7 @@ def calls_needing_a_record(partner_id: int | None, now: datetime) -> list[HostNe
 
 
 def swaps_awaiting(partner_id: int | None) -> int:
-    """Swap requests waiting for an answer: from this partner, or from any (admins)."""
+    """Swap requests waiting for an answer: this partner's to give, or anyone's (None)."""
     stmt = sa.select(sa.func.count(SwapRequest.id)).where(SwapRequest.status == SwapStatus.PENDING)
     if partner_id is not None:
         stmt = stmt.where(SwapRequest.to_organisation_id == partner_id)

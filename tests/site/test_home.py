@@ -269,7 +269,7 @@ def test_votes_left_and_news_of_their_topics(
     assert "3 of your 5 votes are left." in text_of(topics)
     day = format_instant(call.starts_at, NEW_YORK, "date")
     news = links(topics)
-    assert news[f"“Supported 0” is the topic of the call on {day}."] == (
+    assert news[f"“Supported 0” was chosen as the topic of the call on {day}."] == (
         f"/topics/{supported[0].id}"
     )
     assert news["“Street trees” was declined: Covered by the June call."] == f"/topics/{mine.id}"
