@@ -38,7 +38,7 @@ def test_public_agenda_grouped_by_day_without_private_items(client, make_summit,
     assert "Monday 12 April" in html and "Tuesday 13 April" in html
     assert html.index("Opening plenary") < html.index("Tuesday 13 April") < html.index("Open data")
     assert "Staff briefing" not in html
-    assert "09:00 EDT" in html  # 13:00 UTC at the venue in New York
+    assert "09:00–10:00 EDT" in html  # 13:00 UTC at the venue in New York
 
 
 def test_member_registers_then_next_is_waitlisted(client_for, make_summit, make_member):
@@ -269,7 +269,7 @@ def test_personal_agenda_in_both_zones_with_picks(
     client = client_for(member)
     html = client.get(f"/summit/{summit.slug}/my-agenda").get_data(as_text=True)
     assert "Opening plenary" in html and "Data breakout" not in html
-    assert "09:00 EDT" in html and "06:00 PDT" in html
+    assert "09:00–10:00 EDT" in html and "06:00 PDT" in html
     client.post(f"/summit/{summit.slug}/agenda/{breakout.id}/pick")
     html = client.get(f"/summit/{summit.slug}/my-agenda").get_data(as_text=True)
     assert "Data breakout" in html
