@@ -11,18 +11,13 @@ BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 case "$HOST" in
-  *:*) bind="[${HOST#[}"; bind="${bind%]}]" ;;  # an IPv6 address, in brackets
+  \[*) bind=$HOST ;;
+  *:*) bind="[$HOST]" ;;  # an IPv6 address, in brackets
   *) bind=$HOST ;;
 esac
 # Links in mail and feeds (the demo's mail too) point at the address served, unless
-# BASE_URL says otherwise. A server on every interface is linked to as this machine.
-if [ -z "${BASE_URL:-}" ]; then
-  case "$bind" in
-    0.0.0.0 | "[::]") link_host=127.0.0.1 ;;
-    *) link_host=$bind ;;
-  esac
-  BASE_URL="http://$link_host:$PORT"
-fi
+# BASE_URL says otherwise.
+BASE_URL=$(HOST=$HOST PORT=$PORT bash scripts/base-url.sh)
 export BASE_URL
 
 # The migrations' log only if they fail.

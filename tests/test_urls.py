@@ -1,5 +1,10 @@
 """Where links in mail and feeds point: BASE_URL when it is set; in development with BASE_URL
-unset, the address being served; never the request's Host header in production."""
+unset, the address being served (`make run` sets it from HOST and PORT); never the request's
+Host header in production."""
+
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +56,26 @@ def test_base_url_is_read_from_the_environment(monkeypatch, tmp_path, env):
     assert load_config(env)["BASE_URL"] == "http://127.0.0.1:5101"
     monkeypatch.delenv("BASE_URL")
     assert load_config(env)["BASE_URL"] == DEFAULT_BASE_URL
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"PORT": "5101"}, "http://127.0.0.1:5101"),
+        ({"HOST": "localhost", "PORT": "5101"}, "http://localhost:5101"),
+        ({"HOST": "0.0.0.0", "PORT": "8080"}, "http://127.0.0.1:8080"),
+        ({"HOST": "::1"}, "http://[::1]:5000"),
+        (
+            {"PORT": "5101", "BASE_URL": "https://convene.example.org"},
+            "https://convene.example.org",
+        ),
+    ],
+)
+def test_make_run_links_to_the_address_it_serves(env, expected):
+    script = Path(__file__).resolve().parents[1] / "scripts" / "base-url.sh"
+    clean = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "BASE_URL")}
+    result = subprocess.run(
+        ["bash", str(script)], env=clean | env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == expected
