@@ -149,8 +149,11 @@ def slugify(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
+DEMO_PASSWORD = "convene-demo"
+
+
 def load(rng: random.Random) -> None:
-    password_hash = hash_password("convene-demo")
+    password_hash = hash_password(DEMO_PASSWORD)
     used_names: set[str] = set()
 
     def person_name() -> str:
@@ -199,3 +202,30 @@ def load(rng: random.Random) -> None:
         others -= 1 if named[Role.MEMBER].organisation is org else 0
         for _ in range(others):
             add_member(org, Role.MEMBER, rng.choice(CITY_TITLES))
+    db.session.flush()
+    _account_changes(orgs)
+
+
+def _account_changes(orgs: dict[str, Organisation]) -> None:
+    """Account changes people make, through their flows (no random draws, so the other
+    loaders' choices stay as they were), so that the demo's mail folder holds each
+    account notice: a new password, a new address asked for and confirmed, and a city's
+    champion role handed to a colleague. The README's named accounts are left alone."""
+    from convene.accounts import champions, credentials
+
+    def members_of(slug: str) -> list[Member]:
+        people = sorted(orgs[slug].members, key=lambda m: m.name)
+        return [m for m in people if m.role == Role.MEMBER]
+
+    credentials.change_password(members_of("syracuse-ny")[0], DEMO_PASSWORD, DEMO_PASSWORD)
+
+    mover = members_of("tacoma-wa")[0]
+    local = mover.email.split("@", 1)[0]
+    new_email = credentials.ask_email_change(
+        mover, DEMO_PASSWORD, f"{local}@cityoftacoma.example.org"
+    )
+    credentials.confirm_email_change(credentials.EmailChange(mover, new_email))
+
+    providence = orgs["providence-ri"]
+    champion = next(m for m in providence.members if m.role == Role.CHAMPION)
+    champions.hand_over_champion(champion, providence, members_of("providence-ri")[0])

@@ -5,6 +5,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -16,7 +17,24 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from convene.accounts.champions import (
+    can_hand_over,
+    could_take_over,
+    current_champion,
+    hand_over_champion,
+    handover_problem,
+    handovers,
+)
+from convene.accounts.credentials import (
+    ask_email_change,
+    change_password,
+    confirm_email_change,
+    email_change_hours,
+    find_email_change,
+)
 from convene.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
     ConfirmForm,
     ForgotPasswordForm,
     InviteForm,
@@ -48,9 +66,13 @@ from convene.accounts.passwords import verify_password
 from convene.accounts.permissions import can_manage_member, can_manage_organisation, role_required
 from convene.accounts.sessions import sign_out_everywhere, start_session
 from convene.extensions import db, limiter
+from convene.history.wording import describe
 from convene.redirects import safe_next
+from convene.zones import viewer_zone_name, zone_label
 
 bp = Blueprint("accounts", __name__)
+# A zone as people read it ("Eastern — New York"), on every page: {{ zone|zone_label }}.
+bp.add_app_template_filter(zone_label, "zone_label")
 
 
 def _address_key() -> str:
@@ -172,7 +194,7 @@ def forgot_password():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(obj=current_user, organisation_zone=current_user.organisation.zone)
     if form.validate_on_submit():
         current_user.name = form.name.data.strip()
         current_user.title = form.title.data or None
@@ -181,6 +203,122 @@ def profile():
         flash("Your details are saved.", "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
+
+
+# --- the member's own password and email address -------------------------------------------
+
+
+def _member_key() -> str:
+    return f"member:{getattr(current_user, 'id', None)}"
+
+
+def _current_password_limit(setting: str, key_func, wait: str):
+    """Wrong current passwords (only those) counted per key, like failed sign-ins, and
+    shared by every form that asks for the current password."""
+    return limiter.shared_limit(
+        lambda: current_app.config[setting],
+        scope="current-password",
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=lambda response: g.get("wrong_current_password", False),
+        error_message=f"Too many wrong passwords. Wait {wait}, then try again.",
+    )
+
+
+def _wrong_current_password(form, exc: AccountError) -> None:
+    db.session.rollback()
+    field = form.current_password if exc.field == "current_password" else form.email
+    field.errors.append(str(exc))
+    g.wrong_current_password = exc.field == "current_password"
+
+
+def _remembered() -> bool:
+    """Whether this browser keeps a remember-me cookie, to keep it when signing in again."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def _member_address_key() -> str:
+    return f"{_member_key()}:{_address_key()}"
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@_current_password_limit("SIGN_IN_RATE_LIMIT", _member_address_key, "a minute")
+@_current_password_limit("SIGN_IN_EMAIL_RATE_LIMIT", _member_key, "a few minutes")
+def change_password_page():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        member = current_user._get_current_object()
+        try:
+            change_password(member, form.current_password.data, form.password.data)
+        except AccountError as exc:
+            _wrong_current_password(form, exc)
+        else:
+            start_session(member, remember=_remembered())  # a new token: signed in here again
+            db.session.commit()
+            flash(
+                "Your password is changed. You are still signed in here; every other device "
+                "will ask for the new password.",
+                "success",
+            )
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@_current_password_limit("SIGN_IN_RATE_LIMIT", _member_address_key, "a minute")
+@_current_password_limit("SIGN_IN_EMAIL_RATE_LIMIT", _member_key, "a few minutes")
+def change_email_page():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        member = current_user._get_current_object()
+        try:
+            new_email = ask_email_change(member, form.current_password.data, form.email.data)
+        except AccountError as exc:
+            _wrong_current_password(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                f"A link is on its way to {new_email}. Your address changes when you open it "
+                f"(within {email_change_hours()} hours); until then it stays {member.email}.",
+                "success",
+            )
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"], endpoint="confirm_email")
+def confirm_email(token: str):
+    response = make_response(_confirm_email_page(token))
+    response.headers["Cache-Control"] = "no-store"  # the address holds a secret
+    return response
+
+
+def _confirm_email_page(token: str):
+    change = find_email_change(token)
+    if change is None:
+        return render_template("accounts/link_expired.html", purpose="email_change"), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        member = change.member
+        try:
+            confirm_email_change(change)
+            db.session.commit()
+        except (AccountError, IntegrityError):
+            db.session.rollback()
+            form.form_errors.append(
+                f"Another account now uses {change.new_email}, so your address stays as it "
+                "was. Ask for a link to another address from your account page."
+            )
+        else:
+            flash(f"Your email address is now {member.email}.", "success")
+            if current_user.is_authenticated and current_user.id == member.id:
+                return redirect(url_for("accounts.profile"))
+            if current_user.is_authenticated:
+                return redirect(url_for("site.home"))
+            return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/confirm_email.html", form=form, change=change)
 
 
 # --- organisations and their people -------------------------------------------------------
@@ -266,6 +404,66 @@ def people(slug: str):
         members=members,
         confirm=ConfirmForm(),
         can_manage_member=can_manage_member,
+        can_hand_over=can_hand_over(current_user, organisation),
+        could_take_over=could_take_over,
+        handovers=_handover_lines(organisation) if current_user.is_admin else [],
+    )
+
+
+def _handover_lines(organisation: Organisation) -> list[str]:
+    zone = viewer_zone_name()
+    return [describe(action, zone) for action in handovers(organisation)]
+
+
+@bp.route("/organisations/<slug>/champion/<int:member_id>", methods=["GET", "POST"])
+@login_required
+def hand_over(slug: str, member_id: int):
+    """Hand the city's champion role to one of its members: the page names both people,
+    and its button does it."""
+    organisation = db.first_or_404(select(Organisation).where(Organisation.slug == slug))
+    if not can_hand_over(current_user, organisation):
+        abort(403)
+    member = db.get_or_404(Member, member_id)
+    if member.organisation_id != organisation.id:
+        abort(404)
+    actor = current_user._get_current_object()
+    previous = current_champion(organisation)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            previous = hand_over_champion(actor, organisation, member)
+            stepping_down = previous is not None and previous.id == actor.id
+            if stepping_down:
+                start_session(actor, remember=_remembered())  # stays signed in here
+            db.session.commit()
+        except AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            form.form_errors.append(
+                "Someone changed the city's champion just now. Check the list of people "
+                "and try again."
+            )
+        else:
+            if stepping_down:
+                flash(
+                    f"{member.name} is now the champion of {organisation.name}, and you are "
+                    "a member. You are still signed in here; your other devices will ask you "
+                    "to sign in again.",
+                    "success",
+                )
+                return redirect(url_for("site.home"))
+            was = f" {previous.name} is now a member." if previous is not None else ""
+            flash(f"{member.name} is now the champion of {organisation.name}.{was}", "success")
+            return redirect(url_for("accounts.people", slug=organisation.slug))
+    return render_template(
+        "accounts/hand_over.html",
+        form=form,
+        organisation=organisation,
+        member=member,
+        previous=previous,
+        problem=handover_problem(organisation, member),
     )
 
 
@@ -338,7 +536,12 @@ def edit_member(member_id: int):
         else:
             flash(f"{member.name} is saved.", "success")
             return redirect(url_for("accounts.people", slug=organisation.slug))
-    return render_template("accounts/member_form.html", form=form, member=member)
+    return render_template(
+        "accounts/member_form.html",
+        form=form,
+        member=member,
+        can_take_over=could_take_over(member, member.organisation),
+    )
 
 
 @bp.post("/members/<int:member_id>/<any(deactivate, reactivate):action>")

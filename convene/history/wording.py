@@ -172,6 +172,17 @@ def describe(action: Action, zone: str) -> str:
         return f"{item} changed{by}{on}{_moved(before, after, zone)}"
     if kind == K.AGENDA_ITEM_CANCELLED:
         return f"{item} cancelled{by}{on}"
+    if kind == K.PASSWORD_CHANGED:
+        return f"{person} changed their password{on}"
+    if kind == K.EMAIL_CHANGE_ASKED:
+        return f"{person} asked to change their email address to {after.get('email')}{on}"
+    if kind == K.EMAIL_CHANGED:
+        was, now = before.get("email"), after.get("email")
+        return f"{person}'s email address changed from {was} to {now}{on}"
+    if kind == K.CHAMPION_HANDED_OVER:
+        was = f" from {before['champion']}" if before.get("champion") else ""
+        where = f" of {details['organisation']}" if details.get("organisation") else ""
+        return f"Champion role{where} handed{was} to {after.get('champion')}{by}{on}"
     return f"{kind.value}{by}{on}"  # a kind with no wording yet still shows
 
 

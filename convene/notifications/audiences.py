@@ -164,6 +164,24 @@ def former_member(action: Action) -> list[Member]:
     return [action.former_member] if action.former_member is not None else []
 
 
+# --- accounts -----------------------------------------------------------------------------
+
+
+def account_holder(action: Action) -> list[Member]:
+    """The member whose account it is, at the address it had when the change was recorded."""
+    return the_member(action)
+
+
+def new_champion(action: Action) -> list[Member]:
+    """The member who became the city's champion."""
+    return the_member(action)
+
+
+def former_champion(action: Action) -> list[Member]:
+    """The champion who became a member of the city (none if it had no champion)."""
+    return former_member(action)
+
+
 def seated_member_if_published(action: Action) -> list[Member]:
     """The person moved, once the seating is published (a draft tells nobody)."""
     return the_member(action) if action.details.get("published") else []

@@ -209,6 +209,24 @@ TABLE: dict[K, tuple[Told, ...]] = {
         Told(a.item_attendees, "summit/agenda_item_changed", "Cancelled: {item.title}", CANCEL,
              invitation=a.agenda_item_invitation, link="item"),
     ),
+    # --- accounts -------------------------------------------------------------------------
+    K.PASSWORD_CHANGED: (
+        Told(a.account_holder, "accounts/password_changed", "Your Convene password was changed"),
+    ),
+    K.EMAIL_CHANGE_ASKED: (
+        Told(a.account_holder, "accounts/email_change_asked",
+             "A change of your Convene email address was asked for"),
+    ),
+    K.EMAIL_CHANGED: (
+        Told(a.account_holder, "accounts/email_changed",
+             "Your Convene email address is now {after[email]}"),
+    ),
+    K.CHAMPION_HANDED_OVER: (
+        Told(a.new_champion, "accounts/champion_received",
+             "You are now the champion of {details[organisation]}"),
+        Told(a.former_champion, "accounts/champion_handed_over",
+             "{after[champion]} is now the champion of {details[organisation]}"),
+    ),
 }  # fmt: skip
 
 

@@ -387,11 +387,12 @@ def test_profile_zone_changes_the_times_shown(make_member, make_org, client_for)
     member.last_sign_in_at = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     db.session.commit()
     page = client.get("/account").data.decode()
-    assert "15:00 EST (America/New_York)" in page
+    assert "15:00 EST (Eastern — New York)" in page
     response = client.post("/account", data={"name": member.name, "zone": "America/Phoenix"})
     assert response.status_code == 302
     page = client.get("/account").data.decode()
-    assert "13:00 MST (America/Phoenix)" in page
+    assert "13:00 MST (Mountain, no daylight saving — Phoenix)" in page
+    assert '<option selected value="America/Phoenix">Mountain, no daylight saving' in page
     assert re.search(r"Times are shown in <strong>America/Phoenix</strong>", page)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from convene.accounts import champions, credentials
 from convene.accounts.models import Member
 from convene.convenings import record, rescheduling, rsvps, swaps
 from convene.convenings.models import Rsvp, RsvpAnswer
@@ -35,6 +36,7 @@ from convene.summit.models import (
 from convene.topics import proposals, scheduling
 from convene.topics.models import Topic, TopicStatus, TopicVote
 from convene.types import utcnow
+from tests.conftest import PASSWORD
 
 K = ActionKind
 REQUEST, CANCEL = "REQUEST", "CANCEL"
@@ -537,6 +539,54 @@ def _agenda_item_cancelled(w):
     yield
     _edit_item(w, plenary, is_cancelled="y")
     yield {one: CANCEL, other: CANCEL}
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OldAddress:
+    """A member as they were before their address changed: told there."""
+
+    id: int
+    email: str
+
+
+@case(K.PASSWORD_CHANGED)
+def _password_changed(w):
+    member = w.make_member()
+    yield
+    credentials.change_password(member, PASSWORD, "a brand new password")
+    yield {member: None}
+
+
+@case(K.EMAIL_CHANGE_ASKED)
+def _email_change_asked(w):
+    member = w.make_member()
+    yield
+    credentials.ask_email_change(member, PASSWORD, "new.address@city.example.org")
+    yield {member: None}  # at the address they have (the link goes to the new one)
+
+
+@case(K.EMAIL_CHANGED)
+def _email_changed(w):
+    member = w.make_member()
+    old = OldAddress(member.id, member.email)
+    yield
+    change = credentials.EmailChange(member, "new.address@city.example.org")
+    credentials.confirm_email_change(change)
+    yield {old: None}
+
+
+@case(K.CHAMPION_HANDED_OVER)
+def _champion_handed_over(w):
+    member = w.make_member()
+    city = member.organisation
+    champion = w.make_member("champion", organisation=city)
+    w.make_member(organisation=city)  # a colleague hears nothing
+    yield
+    champions.hand_over_champion(w.admin, city, member)
+    yield {member: None, champion: None}
 
 
 # --- the walk ------------------------------------------------------------------------------

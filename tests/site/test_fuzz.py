@@ -53,6 +53,7 @@ QUERY_NAMES = ["q", "page", "next", "org", "role", "exclude", "summit", "status"
 NOT_ON_A_PAGE = {
     "accounts.accept_invitation": "its address holds an emailed secret",
     "accounts.reset_password": "its address holds an emailed secret",
+    "accounts.confirm_email": "its address holds a signed token sent to the new address",
     "notifications.unsubscribe": "its address holds a signed token sent by email",
 }
 
