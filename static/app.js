@@ -21,6 +21,16 @@ document.addEventListener("click", (event) => {
   });
 });
 
+// The skip link moves the focus to the main content without adding #main to the address,
+// which a form posting back to this page would otherwise carry to the next one.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".skip-link");
+  const target = link && document.getElementById(link.hash.slice(1));
+  if (!target) return;
+  event.preventDefault();
+  target.focus();
+});
+
 // The phone menu: the button opens and closes it; Escape closes it and returns to the button.
 document.addEventListener("click", (event) => {
   const toggle = event.target.closest(".menu-toggle");

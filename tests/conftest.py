@@ -39,12 +39,12 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """On SQLite, tests that need PostgreSQL's concurrency are deselected (not skipped)."""
-    if BACKEND == "postgresql":
-        return
+    """On SQLite, tests that need PostgreSQL's concurrency are deselected (not skipped); on
+    PostgreSQL, the slow tests whose outcome does not depend on the database are."""
+    marker = "sqlite_only" if BACKEND == "postgresql" else "postgres_only"
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker("postgres_only") else keep).append(item)
+        (drop if item.get_closest_marker(marker) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

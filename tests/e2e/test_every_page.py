@@ -26,7 +26,9 @@ from convene.summit.models import AgendaItem
 from convene.topics.models import Topic, TopicStatus
 from tests.site.crawl import ANONYMOUS, ROLES, Walker, extend_demo, seed_paths, signed_in_clients
 
-pytestmark = pytest.mark.e2e
+# The pages' HTML does not depend on the database, and the audit takes a minute and a half:
+# it runs in the SQLite pass only.
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
