@@ -218,7 +218,10 @@ SHOWN: dict[str, Shown] = {
         quiet=_columns("position", "seats"),
     ),
     # Rows only personal feeds show; a bulk write (re-seating a slot, say) bumps them all.
-    "summit_registrations": Shown(_own, broad=frozenset({SUMMITS})),
+    # A place set by hand on the waitlist (waitlist_rank) shows in no feed.
+    "summit_registrations": Shown(
+        _own, broad=frozenset({SUMMITS}), quiet=_columns("waitlist_rank")
+    ),
     "summit_agenda_picks": Shown(_own, broad=frozenset({SUMMITS})),
     "summit_session_signups": Shown(_own, broad=frozenset({SUMMITS})),
     "summit_seat_assignments": Shown(_own, broad=frozenset({SUMMITS})),
