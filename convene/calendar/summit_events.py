@@ -162,7 +162,7 @@ def slot_event(slot, session, summit, table=None, seat=None, alarm=None) -> Feed
     return FeedEvent(
         uid=f"session-slot-{slot.id}@{uid_domain()}",
         sequence=session.revision + slot.revision,
-        summary=f"{session.title}: {slot.label}" + (f" (table {table.name})" if table else ""),
+        summary=f"{session.title}: {slot.label}" + (f" ({table.label})" if table else ""),
         last_modified=max(changed),
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,

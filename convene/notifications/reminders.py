@@ -482,7 +482,7 @@ def _session_slot(due: Due, member: Member) -> Composer | None:
     def compose() -> None:
         _remind(
             member,
-            f"Reminder: {session.title}, {slot.label} (table {table.name})",
+            f"Reminder: {session.title}, {slot.label} ({table.label})",
             "session_slot",
             invitation(slot_event(slot, session, summit, table=table, seat=seat), member, REQUEST),
             session=session,

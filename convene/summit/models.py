@@ -6,6 +6,7 @@ LAST-MODIFIED and SEQUENCE.
 """
 
 import enum
+import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -317,6 +318,12 @@ class SessionTable(db.Model):
     assignments: Mapped[list["SeatAssignment"]] = relationship(
         back_populates="table", order_by="SeatAssignment.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def label(self) -> str:
+        """The table as a sentence names it: "Table 3" as it is, "table Garden" for a table
+        named otherwise (never "table Table 3")."""
+        return self.name if re.match(r"(?i)table\b", self.name) else f"table {self.name}"
 
 
 class SeatAssignment(db.Model):

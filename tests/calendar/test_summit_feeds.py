@@ -95,7 +95,7 @@ def test_personal_feed_carries_registration_agenda_sessions_and_tables(
         f"session-slot-{slot.id}",
     }
     assert skipped.id not in {int(k.rsplit("-", 1)[1]) for k in events if "agenda" in k}
-    assert events[f"session-slot-{slot.id}"]["summary"] == "Dinner: Night 1 (table Table 1)"
+    assert events[f"session-slot-{slot.id}"]["summary"] == "Dinner: Night 1 (Table 1)"
     assert events[f"summit-registration-{registration.id}"]["start"] == "2027-04-12"
 
     # A cancelled breakout stays, marked, with a higher SEQUENCE.
@@ -189,7 +189,7 @@ def test_published_tables_arrive_as_one_message_per_sitting(
     parts = [p for m in mine for p in m.walk() if p.get_content_type() == "text/calendar"]
     assert len(mine) == 2 and [p.get_param("method") for p in parts] == ["REQUEST", "REQUEST"]
     summaries = sorted(parse_all(p.get_payload(decode=True))[0]["summary"] for p in parts)
-    assert summaries == ["Dinners: Night 1 (table Table 1)", "Dinners: Night 2 (table Table 1)"]
+    assert summaries == ["Dinners: Night 1 (Table 1)", "Dinners: Night 2 (Table 1)"]
 
 
 def test_summit_page_offers_subscription_downloads_and_add_links(

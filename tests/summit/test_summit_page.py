@@ -293,3 +293,11 @@ def test_the_seating_picture_has_a_name_and_a_who_sits_where_table(
     assert table.count('<th scope="row">Table ') == 2
     for m in people:
         assert f"{m.name} ({m.organisation.name})" in table
+
+
+def test_a_table_is_never_named_table_table():
+    from convene.summit.models import SessionTable
+
+    assert SessionTable(name="Table 3").label == "Table 3"
+    assert SessionTable(name="table 3").label == "table 3"
+    assert SessionTable(name="Garden").label == "table Garden"
