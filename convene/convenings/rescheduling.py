@@ -208,15 +208,25 @@ def bring_back(call: Call, actor: Member | None = None, now: datetime | None = N
     reinstate_call(call, actor, now=now)
 
 
+def released_topic_ids(call_ids) -> dict[int, int]:
+    """For cancelled calls: the topic each one's (latest) cancellation gave back to the
+    network, by call id (one query)."""
+    rows = db.session.execute(
+        select(Action.call_id, Action.topic_id)
+        .where(
+            Action.call_id.in_(list(call_ids)),
+            Action.kind == ActionKind.CALL_CANCELLED,
+            Action.topic_id.is_not(None),
+        )
+        .order_by(Action.happened_at, Action.id)
+    )
+    return dict(rows.all())  # the latest cancellation of each call last, so it wins
+
+
 def released_topic(call: Call) -> Topic | None:
     """The topic the call's cancellation gave back to the network, if it had one."""
-    cancelled = db.session.scalar(
-        select(Action)
-        .where(Action.call_id == call.id, Action.kind == ActionKind.CALL_CANCELLED)
-        .order_by(Action.happened_at.desc(), Action.id.desc())
-        .limit(1)
-    )
-    return cancelled.topic if cancelled is not None else None
+    topic_id = released_topic_ids([call.id]).get(call.id)
+    return db.session.get(Topic, topic_id) if topic_id is not None else None
 
 
 def topic_comes_back(call: Call, topic: Topic) -> bool:

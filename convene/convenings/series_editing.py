@@ -522,8 +522,9 @@ _votes = sa.table(
 
 def affected_people(calls: list[Call]) -> dict[int, Audience]:
     """For each call: who answered (yes or maybe, and no), its partner's hosts, and its
-    topic's proposer and supporters: the audiences the who-hears-what table tells of a call
-    cancelled, moved or brought back. Three queries, whatever the number of calls."""
+    topic's proposer and supporters (for a call brought back, of the topic its cancellation
+    released): the audiences the who-hears-what table tells of a call cancelled, moved or
+    brought back. Five queries at most, whatever the number of calls."""
     audiences = {c.id: Audience() for c in calls}
     if not calls:
         return audiences
@@ -568,4 +569,24 @@ def affected_people(calls: list[Call]) -> dict[int, Audience]:
     )
     for call_id, member in supporters:
         audiences[call_id].supporters.append(member)
+    # A call brought back tells those its cancellation told: the supporters of the topic
+    # the cancellation released (see rescheduling.reinstate_call).
+    released = rescheduling.released_topic_ids(c.id for c in calls if c.is_cancelled)
+    if released:
+        calls_of_topic: dict[int, list[int]] = {}
+        for call_id, topic_id in released.items():
+            calls_of_topic.setdefault(topic_id, []).append(call_id)
+        rows = db.session.execute(
+            select(_topics.c.id, Member)
+            .join(
+                Member,
+                (Member.id == _topics.c.proposer_id) | Member.id.in_(voters.scalar_subquery()),
+            )
+            .where(_topics.c.id.in_(list(calls_of_topic)), active)
+            .options(selectinload(Member.organisation))
+            .order_by(Member.name, Member.id)
+        )
+        for topic_id, member in rows:
+            for call_id in calls_of_topic[topic_id]:
+                audiences[call_id].supporters.append(member)
     return audiences
