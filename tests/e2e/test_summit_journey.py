@@ -115,4 +115,4 @@ def test_waitlisted_member_is_promoted_and_sees_their_dinner_table(
     agenda = page.locator("main").inner_text()
     assert "Cross-city dinner: Night 1" in agenda
     assert "Table" in agenda
-    assert "19:00 CDT" in agenda and "18:00 MDT" in agenda
+    assert "19:00–21:00 CDT" in agenda and "18:00 MDT" in agenda
