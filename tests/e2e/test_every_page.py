@@ -273,6 +273,13 @@ def test_every_page_fits_a_phone_and_passes_the_accessibility_rules(
                 continue
             page.goto(live_server.url + paths[0])
             audit.both_widths(page, f"{paths[0]} ({endpoint}) as {ROLE_NAMES[role]}")
+        # The phone menu, open: the role's links and account, on the last page seen.
+        page.set_viewport_size(PHONE)
+        page.locator(".menu-toggle").click()
+        assert page.locator(".main-nav").is_visible(), "the menu button opens no menu"
+        path = page.url.removeprefix(live_server.url)
+        audit.check(page, f"{path} with the menu open as {ROLE_NAMES[role]}")
+        page.locator(".menu-toggle").click()
 
     # Each form once, as the least privileged role that found it, with its text fields empty.
     paged = time.monotonic()
