@@ -347,3 +347,25 @@ def test_a_refused_record_keeps_what_was_ticked(make_call, make_member, client_f
     assert response.status_code == 200 and "needs a link" in page
     assert re.search(rf'value="{ann.id}" checked', page)
     assert not db.session.scalars(select(Attendance).where(Attendance.call_id == call.id)).all()
+
+
+def test_the_attendance_form_runs_the_same_queries_for_40_and_120_people(
+    make_org, make_call, make_member, client_for, count_queries
+):
+    partner = make_org("partner")
+    call = make_call(host=partner, starts_at=_now() - PAST)
+    host = client_for(make_member("host", organisation=partner))
+    counts = []
+    for n in (40, 80):  # 40 people, then 120
+        cities = [make_org("city") for _ in range(n // 10)]
+        for i in range(n):
+            person = make_member(organisation=cities[i % len(cities)])
+            if i % 3 == 0:
+                db.session.add(Rsvp(call=call, member=person, answer=RsvpAnswer.YES))
+        db.session.commit()
+        host.get(f"/calls/{call.id}/record")
+        with count_queries() as queries:
+            response = host.get(f"/calls/{call.id}/record")
+        assert response.status_code == 200
+        counts.append(queries.count)
+    assert counts[0] == counts[1], counts
