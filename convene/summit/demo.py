@@ -361,6 +361,22 @@ def changes() -> None:
         answers=registrations.Answers(arrives_on=summit.starts_on, departs_on=summit.ends_on),
     )
     _waitlist_decisions(summit, admin, keep | {colleague.id})
+    # A colleague of the demo champion cannot come after all (the waitlist moves up): the
+    # city has a free place in its delegation again, to fill or to pass a place on to.
+    if champion is not None:
+        staying = keep | {colleague.id}
+        place = next(
+            (
+                r
+                for r in live.values()
+                if r.organisation_id == champion.organisation_id
+                and r.member_id not in staying
+                and r.status != RegistrationStatus.CANCELLED
+            ),
+            None,
+        )
+        if place is not None:
+            registrations.cancel(place, actor=place.member)
     # The programme adds seats: the whole waitlist is promoted, and one seat is left, which
     # a newcomer takes. Someone cancels; another newcomer takes that seat; the one who
     # cancelled thinks again, registers anew and joins the waitlist.
