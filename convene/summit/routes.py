@@ -311,6 +311,8 @@ def substitute_view(slug: str, registration_id: int):
     registration = _registration(summit, registration_id)
     if not can_substitute(current_user, registration):
         abort(403)
+    if (refused := _refuse_if_past(summit)) is not None:
+        return refused
     form = SubstituteForm()
     taken = select(Registration.member_id).where(
         Registration.summit_id == summit.id, Registration.status.in_(LIVE)

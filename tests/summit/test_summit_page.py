@@ -301,3 +301,25 @@ def test_a_table_is_never_named_table_table():
     assert SessionTable(name="Table 3").label == "Table 3"
     assert SessionTable(name="table 3").label == "table 3"
     assert SessionTable(name="Garden").label == "table Garden"
+
+
+def test_a_place_at_a_past_summit_cannot_be_passed_on(
+    client_for, make_summit, make_member, make_org, make_registration
+):
+    past = make_summit(
+        starts_on=date(2016, 4, 18),
+        ends_on=date(2016, 4, 19),
+        registration_opens_at=datetime(2016, 1, 11, tzinfo=UTC),
+        registration_closes_at=datetime(2016, 4, 1, tzinfo=UTC),
+    )
+    city = make_org()
+    champion, holder = make_member("champion", organisation=city), make_member(organisation=city)
+    registration = make_registration(past, holder)
+    answer = client_for(champion).post(
+        f"/summit/{past.slug}/registrations/{registration.id}/substitute",
+        data={"member_id": champion.id},
+        follow_redirects=True,
+    )
+    assert "is over" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).member_id == holder.id
