@@ -158,7 +158,8 @@ TABLE: dict[K, tuple[Told, ...]] = {
     ),
     K.REGISTRATION_MOVED: (
         Told(a.the_member, "summit/waitlist_moved",
-             "Your place on the waitlist for {summit.name}: {after[position]}", link="summit"),
+             "You are now number {after[position]} on the waitlist for {summit.name}",
+             link="summit"),
     ),
     K.REGISTRATION_REMOVED: (
         Told(a.the_member, "summit/removed_from_waitlist",

@@ -182,7 +182,8 @@ def test_moving_up_and_down_keeps_the_decided_places(full_summit, make_member, m
     assert [(m.before["position"], m.after["position"]) for m in moves] == [(3, 2), (1, 2)]
     assert moves[0].details["reason"] == "Travel already booked"
     mail = _mail_to(c.member)[-1]
-    assert "waitlist" in mail.subject and "position 2 (you were at 3)" in mail.body_text
+    assert mail.subject == f"You are now number 2 on the waitlist for {summit.name}"
+    assert "position 2 (you were at 3)" in mail.body_text
 
 
 def test_taking_someone_off_tells_them_with_the_reason_only_when_asked(full_summit, make_member):
