@@ -44,6 +44,13 @@ ROLE_NAMES = {
 }
 # Forms whose empty submission is not a form with errors: signing out ends the role's session.
 NOT_SUBMITTED = {"accounts.sign_out"}
+ERROR_PAGES = {
+    ANONYMOUS: ["/no-such-page"],
+    "member": ["/admin/members"],
+    "champion": [],
+    "host": [],
+    "admin": ["/calls/99999999"],
+}
 TEXT_TYPES = [
     "text",
     "email",
@@ -273,6 +280,10 @@ def test_every_page_fits_a_phone_and_passes_the_accessibility_rules(
                 continue
             page.goto(live_server.url + paths[0])
             audit.both_widths(page, f"{paths[0]} ({endpoint}) as {ROLE_NAMES[role]}")
+        # The error pages a role meets: a page that is not there, one the role may not see.
+        for path in ERROR_PAGES[role]:
+            page.goto(live_server.url + path)
+            audit.both_widths(page, f"{path} (an error page) as {ROLE_NAMES[role]}")
         # The phone menu, open: the role's links and account, on the last page seen.
         page.set_viewport_size(PHONE)
         page.locator(".menu-toggle").click()
@@ -288,12 +299,14 @@ def test_every_page_fits_a_phone_and_passes_the_accessibility_rules(
         for endpoint, form in walkers[role].forms.items():
             if endpoint not in NOT_SUBMITTED and _has_text_field(form):
                 forms.setdefault(endpoint, (role, form))
-    submitted, with_errors = 0, 0
-    for endpoint, (role, form) in sorted(forms.items()):
+    submitted, with_errors, accepted, gone = 0, 0, [], []
+    # From the end of the alphabet: registering for the summit, which an empty form does,
+    # fills the delegation, and the substitution form (sent earlier so) needs a place in it.
+    for endpoint, (role, form) in sorted(forms.items(), reverse=True):
         page = pages[role]
         page.goto(live_server.url + form["page"])
         if not page.evaluate(SUBMIT_EMPTY, [form["action"], TEXT_TYPES, False]):
-            audit.form_problems.append(f"{form['page']} no longer shows the {endpoint} form")
+            gone.append(endpoint)  # a form sent before changed what the page offers
             continue
         with page.expect_navigation():
             page.evaluate(SUBMIT_EMPTY, [form["action"], TEXT_TYPES, True])
@@ -306,6 +319,8 @@ def test_every_page_fits_a_phone_and_passes_the_accessibility_rules(
                 audit.form_problems.append(f"{where}: fields not tied to their error: {ties}")
             if not ties["summary"] or not ties["focused"]:
                 audit.form_problems.append(f"{where}: no error summary with the focus: {ties}")
+        else:
+            accepted.append(endpoint)
         audit.both_widths(page, where)
 
     timing = (
@@ -316,6 +331,8 @@ def test_every_page_fits_a_phone_and_passes_the_accessibility_rules(
     lines += [
         "pages per role: " + ", ".join(f"{ROLE_NAMES[r]} {n}" for r, n in endpoints.items()),
         f"forms sent empty: {submitted}, shown again with errors: {with_errors}",
+        "forms that took empty fields: " + (", ".join(accepted) or "none"),
+        "forms gone from their page by then: " + (", ".join(gone) or "none"),
         timing,
         *audit.summary(),
     ]
