@@ -4,12 +4,14 @@ US cities buy under Section 508, which means WCAG 2.1 AA. The test crawls the de
 as each role (the visitor, a city member, a city champion, a partner host, a programme admin)
 with a test client, keeping one page per GET endpoint (one call page, one summit session...;
 feeds and downloads are not pages), then opens each of those pages in Chromium signed in as
-that role. At 390 px no page may be wider than the viewport (the failure names the widest
-element); at 1280 px and at 390 px the accessibility rules engine finds no violation of
+that role, with a few error pages and the phone menu open. Some of the demo's text is made of
+words and addresses longer than a phone is wide, as people type them. At 390 px no page may be
+wider than the viewport (the failure names the widest element); at 1280 px and at 390 px the
+accessibility rules engine (axe-core, WCAG 2.0/2.1 A and AA rules) finds no violation of
 serious or critical impact. Each form is then submitted once with its text fields empty, and
 the page with errors is audited the same way: every field in error points at its message,
 and an error summary at the top has the focus. Minor and moderate violations are counted by
-rule in the terminal summary.
+rule in the terminal summary, under "accessibility audit".
 """
 
 import time
@@ -42,7 +44,7 @@ ROLE_NAMES = {
     "host": "partner host",
     "admin": "programme admin",
 }
-# Forms whose empty submission is not a form with errors: signing out ends the role's session.
+# Not sent empty: signing out would end the role's session.
 NOT_SUBMITTED = {"accounts.sign_out"}
 ERROR_PAGES = {
     ANONYMOUS: ["/no-such-page"],
