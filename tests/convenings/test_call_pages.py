@@ -371,3 +371,27 @@ def test_the_attendance_form_runs_the_same_queries_for_40_and_120_people(
         assert response.status_code == 200
         counts.append(queries.count)
     assert counts[0] == counts[1], counts
+
+
+def test_in_the_demo_every_call_reads_the_same_topic_in_the_list_and_on_its_page(app, client_for):
+    """The demo chooses topics, writes them by hand, cancels and brings calls back: whichever
+    path set it, the list and the call's page name the same topic (or both say none yet)."""
+    from convene.accounts.models import Member, Role
+    from convene.convenings.listings import upcoming_calls
+    from convene.demo import load_demo
+
+    assert load_demo()
+    admin = db.session.scalar(select(Member).where(Member.role == Role.ADMIN))
+    viewer = client_for(admin)
+    listing = viewer.get("/calls").get_data(as_text=True)
+    calls = [c for c in upcoming_calls() if not c.is_cancelled]
+    assert calls
+    for call in calls:
+        card = listing[listing.index(f'id="call-{call.id}"') :].split("</li>")[0]
+        topic = re.search(r'<p class="call-topic">(.*?)</p>', card, re.S).group(1)
+        page = _text(viewer.get(f"/calls/{call.id}").get_data(as_text=True))
+        if "Topic to be chosen" in topic:
+            assert "No topic is chosen yet" in page, call.id
+        else:
+            assert f"Topic: {_text(topic)}" in page, call.id
+            assert "No topic is chosen yet" not in page, call.id
