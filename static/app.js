@@ -45,7 +45,9 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
   const toggle = document.querySelector('.menu-toggle[aria-expanded="true"]');
   const menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
-  if (!menu || !menu.contains(document.activeElement)) return;
+  if (!menu || !(menu.contains(document.activeElement) || toggle === document.activeElement)) {
+    return;
+  }
   toggle.setAttribute("aria-expanded", "false");
   menu.classList.remove("is-open");
   toggle.focus();
