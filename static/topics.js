@@ -29,9 +29,13 @@
     const form = event.target.closest("form.vote-form");
     if (!form || event.defaultPrevented) return;
     event.preventDefault();
+    // A double click sends one request. The button stays enabled (aria-disabled, not
+    // disabled) so that a keyboard user's focus stays on it while the vote is sent.
+    if (form.dataset.busy) return;
+    form.dataset.busy = "yes";
     const button = form.querySelector("button[type=submit]");
     const message = form.querySelector(".vote-message");
-    button.disabled = true;  // a double click sends one request
+    button.setAttribute("aria-disabled", "true");
     try {
       const response = await fetch(form.action, {
         method: "POST",
@@ -57,7 +61,8 @@
     } catch (error) {
       form.submit();
     } finally {
-      button.disabled = false;
+      delete form.dataset.busy;
+      button.removeAttribute("aria-disabled");
     }
   });
 

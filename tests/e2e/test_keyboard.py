@@ -244,11 +244,6 @@ def test_the_phone_menu_opens_and_closes_from_the_keyboard(live_server, browser_
     expect(page.locator(".main-nav")).to_be_hidden()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/topics.js disables the focused vote button while the vote is sent, which "
-    "drops the focus to the page; remove this mark with the fix",
-)
 def test_the_focus_stays_on_the_vote_button_after_a_vote(live_server, browser_page, network):
     member, _call, topic, _summit = network
     page = browser_page()
