@@ -50,17 +50,22 @@ def email_change_hours() -> int:
 
 
 def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
 
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CHANGE_SALT)
 
 
-def _binding(member: Member) -> dict:
-    """What must still hold when the link is opened (digests: the link's payload is
-    readable by whoever holds it)."""
-    return {"from": _digest(member.email), "session": _digest(member.session_token)}
+def _binding(member: Member) -> list[str]:
+    """What must still hold when the link is opened: digests of the current address and of
+    the session token (the link's payload is readable by whoever holds it)."""
+    return [_digest(member.email), _digest(member.session_token)]
+
+
+def email_change_token(member: Member, new_email: str) -> str:
+    """A short token (a list, 64-bit digests): it is part of a link's path."""
+    return _serializer().dumps([member.id, new_email, *_binding(member)])
 
 
 def address_taken(email: str, member: Member) -> bool:
@@ -82,7 +87,7 @@ def ask_email_change(member: Member, current_password: str, new_email: str) -> s
             "Another account uses that address. Choose another, or ask the programme team.",
             field="email",
         )
-    token = _serializer().dumps({"member": member.id, "to": new_email, **_binding(member)})
+    token = email_change_token(member, new_email)
     hours = email_change_hours()
     queue_email(
         new_email,
@@ -110,14 +115,15 @@ def find_email_change(token: str) -> EmailChange | None:
         data = _serializer().loads(token or "", max_age=email_change_hours() * 3600)
     except (BadData, UnicodeError, ValueError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("member"), int):
+    if not isinstance(data, list) or len(data) != 4:
         return None
-    member = db.session.get(Member, data["member"])
-    if member is None or not member.active or not isinstance(data.get("to"), str):
+    member_id, new_email, *binding = data
+    if not isinstance(member_id, int) or not isinstance(new_email, str):
         return None
-    if any(data.get(key) != value for key, value in _binding(member).items()):
+    member = db.session.get(Member, member_id)
+    if member is None or not member.active or binding != _binding(member):
         return None
-    return EmailChange(member, normalise_email(data["to"]))
+    return EmailChange(member, normalise_email(new_email))
 
 
 def confirm_email_change(change: EmailChange) -> None:

@@ -288,7 +288,9 @@ def change_email_page():
     return render_template("accounts/change_email.html", form=form)
 
 
-@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"], endpoint="confirm_email")
+# A path converter: a long address makes a token longer than the 200 characters a plain
+# path part may have. Anything that is not a token is the same 404 page.
+@bp.route("/account/email/confirm/<path:token>", methods=["GET", "POST"], endpoint="confirm_email")
 def confirm_email(token: str):
     response = make_response(_confirm_email_page(token))
     response.headers["Cache-Control"] = "no-store"  # the address holds a secret
