@@ -29,3 +29,13 @@ from convene.summit.models import (  # noqa: F401
 )
 from convene.topics import scheduling  # noqa: F401  (a held call holds its topic)
 from convene.topics.models import Topic, TopicSettings, TopicVote  # noqa: F401
+from convene.visits.models import (  # noqa: F401
+    CityStrength,
+    ItineraryItem,
+    PracticeArea,
+    ProgrammeBudget,
+    Visit,
+    VisitCity,
+    VisitParticipant,
+    VisitReport,
+)

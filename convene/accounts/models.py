@@ -40,6 +40,16 @@ class Organisation(db.Model):
             name="city_has_state_and_population",
         ),
         sa.CheckConstraint("population IS NULL OR population > 0", name="population_positive"),
+        sa.CheckConstraint(
+            "latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"
+        ),
+        sa.CheckConstraint(
+            "longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"
+        ),
+        sa.CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates_paired"),
+        sa.CheckConstraint(
+            "visits_hosted_cap IS NULL OR visits_hosted_cap >= 0", name="visits_cap_not_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +61,11 @@ class Organisation(db.Model):
     zone: Mapped[str] = mapped_column(sa.String(64))
     website: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the city is (for the distance between cities when suggesting visits).
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    # The most peer visits the city hosts in a year (None: no limit; visits/matching.py).
+    visits_hosted_cap: Mapped[int | None]
 
     members: Mapped[list["Member"]] = relationship(
         back_populates="organisation", order_by="Member.name"

@@ -152,6 +152,46 @@ def _summit_of_slot(row, connection) -> int | None:
     return connection.execute(query).scalar()
 
 
+_VISITS = sa.table("visits", sa.column("id"), sa.column("is_public"))
+_VISIT_PARTICIPANTS = sa.table("visit_participants", sa.column("visit_id"), sa.column("member_id"))
+
+
+def _visit_public(row, connection) -> bool | None:
+    query = sa.select(_VISITS.c.is_public).where(_VISITS.c.id == row.visit_id)
+    return connection.execute(query).scalar()
+
+
+def _participants(visit_id, connection) -> tuple[int, ...]:
+    query = sa.select(_VISIT_PARTICIPANTS.c.member_id).where(
+        _VISIT_PARTICIPANTS.c.visit_id == visit_id
+    )
+    return tuple(connection.execute(query).scalars())
+
+
+def _visit_members(row, connection) -> tuple[int, ...]:
+    return _participants(row.id, connection)
+
+
+def _members_of_its_visit(row, connection) -> tuple[int, ...]:
+    return _participants(row.visit_id, connection)
+
+
+def _visit(row) -> set[str]:
+    """A peer visit is in its named participants' feeds, and the public feed if public."""
+    return ({PUBLIC} if row.is_public else set()) | {member(m) for m in row.member_ids}
+
+
+def _part_of_visit(row) -> set[str]:
+    """A visit's city, participant or itinerary item shows where the visit does."""
+    return ({PUBLIC} if row.visit_public else set()) | {member(m) for m in row.member_ids}
+
+
+def _visit_participant(row) -> set[str]:
+    return _part_of_visit(row) | {member(row.member_id)}
+
+
+_VISIT_LOOKUPS = {"visit_public": _visit_public, "member_ids": _members_of_its_visit}
+
 SHOWN: dict[str, Shown] = {
     # Calls: every column, since updated_at (in every feed) moves with any change.
     "calls": Shown(lambda r: {PUBLIC, CALLS, partner(r.host_organisation_id)}),
@@ -176,7 +216,16 @@ SHOWN: dict[str, Shown] = {
     "organisations": Shown(
         lambda r: {PUBLIC, CALLS, partner(r.id)},
         columns=_columns("id", "name", "slug", "kind"),
-        quiet=_columns("state", "population", "zone", "website", "created_at"),
+        quiet=_columns(
+            "state",
+            "population",
+            "zone",
+            "website",
+            "created_at",
+            "latitude",
+            "longitude",
+            "visits_hosted_cap",
+        ),
         inserts_show=False,
     ),
     # Only `active` matters: a deactivated member's feed answers 404.
@@ -225,6 +274,47 @@ SHOWN: dict[str, Shown] = {
     "summit_agenda_picks": Shown(_own, broad=frozenset({SUMMITS})),
     "summit_session_signups": Shown(_own, broad=frozenset({SUMMITS})),
     "summit_seat_assignments": Shown(_own, broad=frozenset({SUMMITS})),
+    # Peer visits: the request's workflow and money are quiet; dates, title, status show.
+    "visits": Shown(
+        _visit,
+        lookups={"member_ids": _visit_members},
+        columns=_columns(
+            "id",
+            "title",
+            "problem",
+            "format",
+            "status",
+            "starts_on",
+            "ends_on",
+            "zone",
+            "is_public",
+            "cancel_reason",
+            "sequence",
+            "updated_at",
+        ),
+        quiet=_columns(
+            "intended_use",
+            "proposed_starts_on",
+            "proposed_ends_on",
+            "practice_area_id",
+            "requesting_organisation_id",
+            "travel_budget_cents",
+            "answer_note",
+            "created_by_id",
+            "answered_by_id",
+            "answered_at",
+            "approved_by_id",
+            "approved_at",
+            "created_at",
+        ),
+        membership=_columns("is_public"),
+        broad=frozenset({ALL}),
+    ),
+    "visit_cities": Shown(_part_of_visit, lookups=_VISIT_LOOKUPS),
+    "visit_participants": Shown(
+        _visit_participant, lookups=_VISIT_LOOKUPS, quiet=_columns("created_at")
+    ),
+    "visit_itinerary_items": Shown(_part_of_visit, lookups=_VISIT_LOOKUPS),
 }
 
 # Tables no feed reads. Writing them never moves a feed's Last-Modified.
@@ -250,6 +340,10 @@ QUIET: frozenset[str] = frozenset(
         "call_resources",
         "summit_must_not_pairs",  # seating inputs; the seats themselves are shown
         "summit_slot_absences",
+        "practice_areas",  # a visit's event names its cities and title, not its area
+        "city_strengths",
+        "visit_reports",  # published to the network's pages, not to calendars
+        "programme_budgets",
     }
 )
 

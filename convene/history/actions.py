@@ -29,6 +29,7 @@ _SUBJECT_COLUMNS = {
     "summit_registrations": "registration_id",
     "summit_social_sessions": "social_session_id",
     "summit_agenda_items": "agenda_item_id",
+    "visits": "visit_id",
 }
 
 # Topics build on calls, not the other way round: a call's topic is read by table name.

@@ -64,6 +64,18 @@ class ActionKind(enum.StrEnum):
     EMAIL_CHANGE_ASKED = "member.new_email_asked"
     EMAIL_CHANGED = "member.email_changed"
     CHAMPION_HANDED_OVER = "champion.handed_over"
+    # peer visits
+    VISIT_REQUESTED = "visit.requested"
+    VISIT_ACCEPTED = "visit.accepted"
+    VISIT_DECLINED = "visit.declined"
+    VISIT_DATES_PROPOSED = "visit.dates_proposed"
+    VISIT_APPROVED = "visit.approved"
+    VISIT_MOVED = "visit.moved"
+    VISIT_CANCELLED = "visit.cancelled"
+    VISIT_REINSTATED = "visit.reinstated"
+    VISIT_HELD = "visit.held"
+    VISIT_REPORTED = "visit.reported"
+    VISIT_ITINERARY_CHANGED = "visit.itinerary_changed"
 
 
 def _subject(table: str) -> Mapped[int | None]:
@@ -88,6 +100,7 @@ class Action(db.Model):
     registration_id: Mapped[int | None] = _subject("summit_registrations")
     social_session_id: Mapped[int | None] = _subject("summit_social_sessions")
     agenda_item_id: Mapped[int | None] = _subject("summit_agenda_items")
+    visit_id: Mapped[int | None] = _subject("visits")
     # Whom it concerns.
     member_id: Mapped[int | None] = _subject("members")
     former_member_id: Mapped[int | None] = _subject("members")
@@ -107,6 +120,7 @@ class Action(db.Model):
     registration = relationship("Registration")
     social_session = relationship("SocialSession")
     agenda_item = relationship("AgendaItem")
+    visit = relationship("Visit")
 
     def __repr__(self) -> str:
         return f"<Action {self.id} {self.kind}>"

@@ -183,7 +183,46 @@ def describe(action: Action, zone: str) -> str:
         was = f" from {before['champion']}" if before.get("champion") else ""
         where = f" of {details['organisation']}" if details.get("organisation") else ""
         return f"Champion role{where} handed{was} to {after.get('champion')}{by}{on}"
+    if kind.value.startswith("visit."):
+        return _visit_line(action, by, on, zone)
     return f"{kind.value}{by}{on}"  # a kind with no wording yet still shows
+
+
+def _visit_line(action: Action, by: str, on: str, zone: str) -> str:
+    """A peer visit's change: dates are calendar days (no zone), told as a span."""
+    kind, before, after, details = action.kind, action.before, action.after, action.details
+    K = ActionKind
+    reason = f": {details['reason']}" if details.get("reason") else ""
+    days = [_day(v.get(k)) for v in (before, after) for k in ("starts_on", "ends_on")]
+    span = f" for {_span(*days[2:], zone)}" if None not in days[2:] else ""
+    if kind == K.VISIT_REQUESTED:
+        host = f" of {after['host']}" if after.get("host") else ""
+        return f"Visit{host} asked for{by}{on}{span}"
+    if kind == K.VISIT_ACCEPTED:
+        return f"Accepted{by}{on}"
+    if kind == K.VISIT_DECLINED:
+        return f"Declined{by}{on}{reason}"
+    if kind == K.VISIT_DATES_PROPOSED:
+        return f"Other dates proposed{by}{on}{span}{reason}"
+    if kind == K.VISIT_APPROVED:
+        return f"Approved{by}{on}"
+    if kind == K.VISIT_MOVED:
+        was = f" from {_span(*days[:2], zone)}" if None not in days[:2] else ""
+        now = f" to {_span(*days[2:], zone)}" if None not in days[2:] else ""
+        return f"Moved{by}{on}{was}{now}"
+    if kind == K.VISIT_CANCELLED:
+        return f"Cancelled{by}{on}{reason}"
+    if kind == K.VISIT_REINSTATED:
+        return f"Brought back{by}{on}"
+    if kind == K.VISIT_HELD:
+        return f"Marked as held{by}{on}"
+    if kind == K.VISIT_REPORTED:
+        city = f" of {details['organisation']}" if details.get("organisation") else ""
+        return f"Report{city} published{by}{on}"
+    if kind == K.VISIT_ITINERARY_CHANGED:
+        item = f" ({after.get('title') or before.get('title')})" if after or before else ""
+        return f"Itinerary changed{item}{by}{on}"
+    return f"{kind.value}{by}{on}"
 
 
 def history_lines(**subject) -> list[tuple[Action, str]]:
