@@ -102,8 +102,10 @@ class VisitStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-# Visits that count against a host's yearly cap and the programme's budget.
+# Visits that count against the programme's budget (approved by an admin).
 COMMITTED_STATUSES = (VisitStatus.APPROVED, VisitStatus.HELD)
+# Visits that count against a host city's yearly cap: those it has agreed to host.
+HOSTING_STATUSES = (VisitStatus.ACCEPTED, VisitStatus.APPROVED, VisitStatus.HELD)
 # Visits still on the way to being scheduled, or scheduled.
 LIVE_STATUSES = (
     VisitStatus.REQUESTED,
