@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
     from convene.calendar.routes import bp as calendar
     from convene.convenings.routes import bp as convenings
+    from convene.ledger.routes import bp as ledger
     from convene.notifications.routes import bp as notifications
     from convene.site.routes import bp as site
     from convene.summit.routes import bp as summit
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar)
     app.register_blueprint(summit)
     app.register_blueprint(notifications)
+    app.register_blueprint(ledger)
 
 
 def _register_cli(app: Flask) -> None:

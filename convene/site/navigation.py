@@ -11,6 +11,7 @@ NAV = [
     ("Topics", "topics.index", Role.MEMBER),
     ("Summit", "summit.index", None),
     ("Calendars", "calendar.index", None),
+    ("Network", "ledger.network", Role.MEMBER),
     ("Hosting", "convenings.host_dashboard", Role.HOST),
     ("Subscribe", "calendar.subscribe", Role.MEMBER),
     ("Participation", "convenings.participation", Role.ADMIN),
@@ -29,6 +30,7 @@ DESCRIPTIONS = {
     "the public calendar, each partner's calls, the summit.",
     "calendar.subscribe": "Your own calendar: your calls with their join details, and your "
     "summit programme.",
+    "ledger.network": "Which cities have met, how and when: the network's ties, drawn.",
     "convenings.participation": "Who took part in what.",
     "accounts.organisations": "Cities, partners and the programme team.",
     "accounts.members": "Everyone with an account, by organisation and role.",

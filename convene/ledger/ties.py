@@ -1,0 +1,224 @@
+"""How strongly two cities are tied: the ledger's answer to "which cities have met, how, when".
+
+Tie strength is the sum of the weights of the occasions two cities shared:
+
+- a visit weighs 10: days spent together on one problem, arranged on purpose;
+- a summit table weighs 3: a meal at one table of six to ten people;
+- a social session weighs 1.5: a reception or a tour both signed up to, in person but in a crowd;
+- a call weighs 1: an hour on video among a dozen cities.
+
+So a visit outweighs three shared tables, and a table outweighs two calls. Two cities are
+*strongly tied* from STRONG_TIE up: a visit, or for instance three tables and a call. The
+summit's seating counts people from strongly tied cities as having met already, and visit
+suggestions favour cities with weaker ties.
+
+Calls, tables and social sessions count once they have started; a visit counts from its
+approval (the cities have agreed it; it shows as planned until its first day). Tables and
+sessions still ahead are listed on a city's page as planned, and weigh nothing yet.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from convene.accounts.models import Organisation, OrganisationKind
+from convene.extensions import db
+from convene.ledger.sources import (
+    SOURCES,
+    Interaction,
+    Kind,
+    count_kind,
+    day_of,
+    describe,
+    occasions_with,
+    pair_counts,
+)
+from convene.types import utcnow
+from convene.zones import localize
+
+WEIGHTS: dict[Kind, float] = {Kind.VISIT: 10.0, Kind.TABLE: 3.0, Kind.SOCIAL: 1.5, Kind.CALL: 1.0}
+STRONG_TIE = 10.0
+
+# The kinds in the order a tie is told: the strongest kind first.
+ORDER = sorted(WEIGHTS, key=lambda k: -WEIGHTS[k])
+
+Pair = frozenset[int]
+
+
+def strength_of(counts: Mapping[Kind, int]) -> float:
+    return sum(WEIGHTS[kind] * n for kind, n in counts.items())
+
+
+@dataclass
+class Tie:
+    """Two cities and what they shared, counted by kind."""
+
+    cities: Pair
+    counts: dict[Kind, int] = field(default_factory=dict)
+    last_on: date | None = None
+
+    @property
+    def strength(self) -> float:
+        return strength_of(self.counts)
+
+    @property
+    def how(self) -> str:
+        """ "1 visit, 2 summit tables, 3 calls" """
+        return ", ".join(count_kind(k, self.counts[k]) for k in ORDER if self.counts.get(k))
+
+    def other(self, city_id: int) -> int:
+        return next(iter(self.cities - {city_id}))
+
+
+def network_ties(
+    zone_name: str, before: datetime | None = None, now: datetime | None = None
+) -> dict[Pair, Tie]:
+    """Every tie in the network, from one aggregate query per kind of occasion. With
+    `before`, only occasions that started before it count (approved visits too)."""
+    now = now or utcnow()
+    ties: dict[Pair, Tie] = {}
+    for kind in SOURCES:
+        cutoff = before if before is not None else (None if kind == Kind.VISIT else now)
+        for low, high, n, last in db.session.execute(pair_counts(kind, cutoff)):
+            pair = frozenset((low, high))
+            tie = ties.setdefault(pair, Tie(cities=pair))
+            tie.counts[kind] = n
+            day = day_of(last, zone_name)
+            tie.last_on = day if tie.last_on is None else max(tie.last_on, day)
+    return ties
+
+
+def city_ties(before: datetime | None = None) -> dict[Pair, float]:
+    """Each pair of cities that has met, with its tie strength: what visit suggestions and the
+    summit's seating read. Only occasions that started before `before` count, if given."""
+    return {pair: tie.strength for pair, tie in network_ties("UTC", before=before).items()}
+
+
+def strongest(ties: Iterable[Tie], limit: int | None = None) -> list[Tie]:
+    """Strongest first; ties of equal strength by their most recent meeting, then by ids."""
+    ordered = sorted(
+        ties,
+        key=lambda t: (-t.strength, -(t.last_on or date.min).toordinal(), sorted(t.cities)),
+    )
+    return ordered if limit is None else ordered[:limit]
+
+
+def cities() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind == OrganisationKind.CITY)
+            .order_by(Organisation.name)
+        )
+    )
+
+
+# --- one city's ledger ---------------------------------------------------------------------
+
+
+@dataclass
+class Connection:
+    """Another city and everything this city shared with it, most recent first."""
+
+    city: Organisation
+    interactions: list[Interaction]
+
+    @property
+    def tie(self) -> Tie:
+        counts: dict[Kind, int] = defaultdict(int)
+        counted = [i for i in self.interactions if i.counts]
+        for i in counted:
+            counts[i.kind] += 1
+        last = max((i.on for i in counted), default=None)
+        return Tie(cities=frozenset((0, self.city.id)), counts=dict(counts), last_on=last)
+
+    @property
+    def strength(self) -> float:
+        return self.tie.strength
+
+
+@dataclass
+class CityLedger:
+    city: Organisation
+    connections: list[Connection]  # by city name
+    strongest: list[Connection]  # the few strongest ties
+    never: list[Organisation]  # cities it has shared nothing with
+
+
+STRONGEST_SHOWN = 5
+
+
+def city_ledger(
+    city: Organisation, zone_name: str, now: datetime | None = None, all_cities=None
+) -> CityLedger:
+    """One city's connections: a query per kind of occasion, plus the list of cities."""
+    now = now or utcnow()
+    today = localize(now, zone_name).date()
+    everyone = all_cities if all_cities is not None else cities()
+    by_id = {c.id: c for c in everyone}
+    found: dict[int, list[Interaction]] = defaultdict(list)
+    for kind in SOURCES:
+        rows = db.session.execute(occasions_with(kind, city.id)).all()
+        by_occasion: dict[int, list] = defaultdict(list)
+        for row in rows:
+            by_occasion[row.occasion].append(row)
+        for occasion, present in by_occasion.items():
+            hosts = [r.org for r in present if getattr(r, "side", None) == "host"]
+            first = present[0]
+            on = day_of(first.at, zone_name)
+            interaction = Interaction(
+                kind=kind,
+                on=on,
+                what=describe(kind, first, {c.id: c.name for c in everyone}, hosts),
+                occasion_id=occasion,
+                is_planned=on > today,
+                counts=kind == Kind.VISIT or first.at < now,
+            )
+            for other in {r.org for r in present} - {city.id}:
+                if other in by_id:
+                    found[other].append(interaction)
+    connections = [
+        Connection(
+            city=by_id[other],
+            interactions=sorted(found[other], key=lambda i: (i.on, i.what), reverse=True),
+        )
+        for other in found
+    ]
+    connections.sort(key=lambda c: c.city.name)
+    ranked = sorted(
+        connections, key=lambda c: (-c.strength, -(c.tie.last_on or date.min).toordinal())
+    )
+    never = [c for c in everyone if c.id != city.id and c.id not in found]
+    return CityLedger(
+        city=city,
+        connections=connections,
+        strongest=ranked[:STRONGEST_SHOWN],
+        never=never,
+    )
+
+
+# --- the summit's seating ------------------------------------------------------------------
+
+
+def people_from_tied_cities(
+    people: Iterable[tuple[int, int]],
+    ties: Mapping[Pair, float],
+    threshold: float = STRONG_TIE,
+) -> set[tuple[int, int]]:
+    """Pairs of people (lower id first) whose cities are strongly tied, given (person id,
+    city id) pairs: the seating counts them as having met."""
+    by_city: dict[int, list[int]] = defaultdict(list)
+    for person, city in people:
+        by_city[city].append(person)
+    pairs: set[tuple[int, int]] = set()
+    for pair, strength in ties.items():
+        if strength < threshold or len(pair) != 2:
+            continue
+        one, other = tuple(pair)
+        for a in by_city.get(one, ()):
+            for b in by_city.get(other, ()):
+                pairs.add((a, b) if a < b else (b, a))
+    return pairs
