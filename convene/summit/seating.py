@@ -1,13 +1,15 @@
 """Between the database and the seating planner (`mixer`): plain data out, seats back in.
 
 The planner knows nothing of models; this module builds its input from a summit's confirmed
-registrations, slots, tables, absences, must-not pairs and earlier summits' published
-seatings, and writes its answer back as seat assignments.
+registrations, slots, tables, absences, must-not pairs, earlier summits' published seatings
+and the ledger's strong ties between cities, and writes its answer back as seat assignments.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +19,7 @@ from convene.accounts.models import Member
 from convene.extensions import db
 from convene.history.actions import record_action
 from convene.history.models import ActionKind
+from convene.ledger.ties import STRONG_TIE, city_ties, people_from_tied_cities
 from convene.summit import mixer
 from convene.summit.models import (
     MustNotPair,
@@ -94,6 +97,16 @@ def met_before_pairs(summit: Summit) -> set[tuple[int, int]]:
     return {(x, y) for x, y in rows}
 
 
+def tied_city_pairs(summit: Summit, members: Iterable[Member]) -> set[tuple[int, int]]:
+    """Pairs of members whose cities the ledger counts as strongly tied before the summit
+    opens (a visit, several tables...): they have met in all but name, so the seating treats
+    them as having met and gives the table to someone new."""
+    opens = datetime.combine(summit.starts_on, time(0), tzinfo=ZoneInfo(summit.zone))
+    return people_from_tied_cities(
+        ((m.id, m.organisation_id) for m in members), city_ties(before=opens), STRONG_TIE
+    )
+
+
 def must_not_pairs(summit_id: int) -> list[tuple[int, int]]:
     return [
         (p.member_a_id, p.member_b_id)
@@ -159,7 +172,7 @@ def seating_problem(session: SocialSession, slots: list[SessionSlot] | None = No
             mixer.Attendee(id=m.id, organisation_id=m.organisation_id) for m in members.values()
         ],
         slots=plain_slots,
-        met_before=met_before_pairs(summit),
+        met_before=met_before_pairs(summit) | tied_city_pairs(summit, members.values()),
         must_not=must_not_pairs(summit.id),
         members=members,
     )
