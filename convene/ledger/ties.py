@@ -145,7 +145,7 @@ class CityLedger:
     city: Organisation
     connections: list[Connection]  # by city name
     strongest: list[Connection]  # the few strongest ties
-    never: list[Organisation]  # cities it has shared nothing with
+    never: list[Organisation]  # cities it has shared nothing with yet (plans aside)
 
 
 STRONGEST_SHOWN = 5
@@ -191,7 +191,8 @@ def city_ledger(
     ranked = sorted(
         connections, key=lambda c: (-c.strength, -(c.tie.last_on or date.min).toordinal())
     )
-    never = [c for c in everyone if c.id != city.id and c.id not in found]
+    met = {other for other, shared in found.items() if any(i.counts for i in shared)}
+    never = [c for c in everyone if c.id != city.id and c.id not in met]
     return CityLedger(
         city=city,
         connections=connections,
