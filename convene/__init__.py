@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from convene.site.routes import bp as site
     from convene.summit.routes import bp as summit
     from convene.topics.routes import bp as topics
+    from convene.visits.routes import bp as visits
 
     app.register_blueprint(site)
     app.register_blueprint(accounts)
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(summit)
     app.register_blueprint(notifications)
     app.register_blueprint(ledger)
+    app.register_blueprint(visits)
 
 
 def _register_cli(app: Flask) -> None:
