@@ -393,7 +393,9 @@ def test_profile_zone_changes_the_times_shown(make_member, make_org, client_for)
     page = client.get("/account").data.decode()
     assert "13:00 MST (Mountain, no daylight saving — Phoenix)" in page
     assert '<option selected value="America/Phoenix">Mountain, no daylight saving' in page
-    assert re.search(r"Times are shown in <strong>America/Phoenix</strong>", page)
+    assert re.search(
+        r"Times are shown in <strong>Mountain, no daylight saving — Phoenix</strong>", page
+    )
 
 
 def test_a_bad_profile_zone_is_explained_and_not_saved(make_member, client_for):

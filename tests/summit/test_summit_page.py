@@ -323,3 +323,10 @@ def test_a_place_at_a_past_summit_cannot_be_passed_on(
     assert "is over" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).member_id == holder.id
+
+
+def test_the_summit_page_names_the_venue_zone_as_people_read_it(client, make_summit):
+    summit = make_summit(zone="America/Phoenix")
+    page = client.get(f"/summit/{summit.slug}").get_data(as_text=True)
+    assert "Times at the venue are Mountain, no daylight saving — Phoenix." in page
+    assert "America/Phoenix" not in page.split("<footer", 1)[0]
