@@ -32,7 +32,7 @@ PAST = datetime(2026, 3, 12, 17, tzinfo=UTC)
 @pytest.fixture
 def make_city(make_org):
     def factory(name: str, **fields):
-        slug = name.lower().replace(" ", "-")
+        slug = fields.pop("slug", name.lower().replace(" ", "-"))
         return make_org("city", name=name, slug=slug, **fields)
 
     return factory
