@@ -80,19 +80,19 @@ def uses(area: PracticeArea) -> tuple[int, int]:
 
 def use_counts() -> dict[int, tuple[int, int]]:
     """(cities listing it, visits about it) for every area, by id: two queries."""
-    cities = dict(
+    cities: dict[int, int] = dict(
         db.session.execute(
             sa.select(CityStrength.practice_area_id, sa.func.count(CityStrength.id)).group_by(
                 CityStrength.practice_area_id
             )
-        ).tuples()
+        ).all()
     )
-    visits = dict(
+    visits: dict[int, int] = dict(
         db.session.execute(
             sa.select(Visit.practice_area_id, sa.func.count(Visit.id)).group_by(
                 Visit.practice_area_id
             )
-        ).tuples()
+        ).all()
     )
     return {i: (cities.get(i, 0), visits.get(i, 0)) for i in set(cities) | set(visits)}
 

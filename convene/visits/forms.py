@@ -1,8 +1,6 @@
 """Forms for peer visits (areas, strengths and suggestions here; requests and reports
 alongside)."""
 
-import math
-
 from wtforms import (
     FloatField,
     IntegerField,
@@ -10,13 +8,52 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from convene.forms import Form
 
 AREA_NAME_MAX = 80
 AREA_KEYWORDS_MAX = 300
+
+
+class _OneMessage:
+    """A value that cannot be read gets its own message only, not the range's as well."""
+
+    unreadable = "Give a number."
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(self.unreadable) from exc
+
+    def pre_validate(self, form):
+        typed = any(str(v).strip() for v in self.raw_data or [])
+        if self.process_errors and typed:  # an empty field is Optional's to decide
+            raise StopValidation()
+        super().pre_validate(form)
+
+
+class WholeNumberField(_OneMessage, IntegerField):
+    unreadable = "Give a whole number."
+
+
+class DegreesField(_OneMessage, FloatField):
+    unreadable = "Give a number of degrees, such as 38.25."
+
+
+class AreaChoices(_OneMessage, SelectMultipleField):
+    """Area checkboxes: an area that is gone, or a value that is not one, says so plainly."""
+
+    unreadable = "One of the areas is no longer on the list; reload the page and try again."
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        known = {value for value, _label in self.choices}
+        if any(value not in known for value in self.data or []):
+            raise StopValidation(self.unreadable)
 
 
 class PracticeAreaForm(Form):
@@ -41,15 +78,15 @@ class PracticeAreaForm(Form):
 
 
 class StrengthsForm(Form):
-    areas = SelectMultipleField(
+    areas = AreaChoices(
         "Areas your city can share",
         coerce=int,
         choices=[],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        validate_choice=True,
+        validate_choice=False,  # AreaChoices checks, with its own message
     )
-    visits_hosted_cap = IntegerField(
+    visits_hosted_cap = WholeNumberField(
         "Visits hosted a year, at most",
         validators=[
             Optional(),
@@ -57,11 +94,11 @@ class StrengthsForm(Form):
         ],
         description="Leave empty for no limit. Cities at their limit are not suggested as hosts.",
     )
-    latitude = FloatField(
+    latitude = DegreesField(
         "Latitude",
         validators=[Optional(), NumberRange(min=-90, max=90, message="From -90 to 90 degrees.")],
     )
-    longitude = FloatField(
+    longitude = DegreesField(
         "Longitude",
         validators=[
             Optional(),
@@ -72,10 +109,8 @@ class StrengthsForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        for f in (self.latitude, self.longitude):
-            if f.data is not None and not math.isfinite(f.data):
-                f.errors.append("Give a number of degrees.")
-                ok = False
+        if "latitude" not in self:  # only admins place a city
+            return ok
         if ok and (self.latitude.data is None) != (self.longitude.data is None):
             self.longitude.errors.append("Give both the latitude and the longitude, or neither.")
             return False

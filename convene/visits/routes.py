@@ -159,6 +159,8 @@ def strengths(slug: str):
     suggested = {area_id for area_id, item in known.items() if item.suggested}
     form = StrengthsForm(obj=city)
     form.areas.choices = [(a.id, a.name) for a in areas]
+    if not current_user.is_admin:
+        del form.latitude, form.longitude  # only admins place a city
     if request.method == "GET":
         # Never saved: the areas the record suggests come ticked, for the champion to keep.
         form.areas.data = sorted(listed or suggested)
@@ -166,7 +168,7 @@ def strengths(slug: str):
         try:
             added, removed = set_strengths(city, form.areas.data or [], current_user)
             city.visits_hosted_cap = form.visits_hosted_cap.data
-            if current_user.is_admin:
+            if "latitude" in form:
                 city.latitude, city.longitude = form.latitude.data, form.longitude.data
             db.session.commit()
         except StrengthError as exc:
@@ -181,7 +183,8 @@ def strengths(slug: str):
                 changes.append(f"added {_names(added)}")
             if removed:
                 changes.append(f"removed {_names(removed)}")
-            said = "; ".join(changes).capitalize() + "." if changes else "No area changed."
+            said = "; ".join(changes) + "." if changes else "no area changed."
+            said = said[0].upper() + said[1:]
             flash(f"{city.name}'s list saved. {said}", "success")
             return redirect(url_for("visits.strengths", slug=city.slug))
     this_year = date.today().year

@@ -34,7 +34,7 @@ def hosted_counts(year: int) -> dict[int, int]:
         )
         .group_by(VisitCity.organisation_id)
     )
-    return dict(rows.tuples().all())
+    return {city_id: n for city_id, n in rows}
 
 
 def visited_hosts(organisation_id: int) -> set[int]:
