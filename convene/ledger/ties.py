@@ -2,13 +2,13 @@
 
 Tie strength is the sum of the weights of the occasions two cities shared:
 
-- a visit weighs 10: days spent together on one problem, arranged on purpose;
+- a visit weighs 8: days spent together on one problem, arranged on purpose;
 - a summit table weighs 3: a meal at one table of six to ten people;
 - a social session weighs 1.5: a reception or a tour both signed up to, in person but in a crowd;
 - a call weighs 1: an hour on video among a dozen cities.
 
-So a visit outweighs three shared tables, and a table outweighs two calls. Two cities are
-*strongly tied* from STRONG_TIE up: a visit, or for instance three tables and a call. The
+So a visit outweighs two shared tables, and a table outweighs two calls. Two cities are
+*strongly tied* from STRONG_TIE up: a visit, or for instance two tables and two calls. The
 summit's seating counts people from strongly tied cities as having met already, and visit
 suggestions favour cities with weaker ties.
 
@@ -39,8 +39,8 @@ from convene.ledger.sources import (
 from convene.types import utcnow
 from convene.zones import localize
 
-WEIGHTS: dict[Kind, float] = {Kind.VISIT: 10.0, Kind.TABLE: 3.0, Kind.SOCIAL: 1.5, Kind.CALL: 1.0}
-STRONG_TIE = 10.0
+WEIGHTS: dict[Kind, float] = {Kind.VISIT: 8.0, Kind.TABLE: 3.0, Kind.SOCIAL: 1.5, Kind.CALL: 1.0}
+STRONG_TIE = 8.0  # a visit's weight (visits/matching.py counts down to it)
 
 # The kinds in the order a tie is told: the strongest kind first.
 ORDER = sorted(WEIGHTS, key=lambda k: -WEIGHTS[k])

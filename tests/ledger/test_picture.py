@@ -54,7 +54,7 @@ def test_the_picture_is_valid_svg_with_a_node_per_city_and_an_edge_and_row_per_t
         "Tulsa, NY: 3 ties",
     ]
     assert all(e.find(f"{SVG}title").text for e in edges)
-    assert "Boise, NY and Mesa, NY: strength 11 (1 visit, 1 call)" in [
+    assert "Boise, NY and Mesa, NY: strength 9 (1 visit, 1 call)" in [
         e.find(f"{SVG}title").text for e in edges
     ]
     # The strongest tie is drawn thickest.
