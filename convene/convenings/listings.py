@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from convene.accounts.models import Member
 from convene.convenings.models import Attendance, Call, CallStatus, Rsvp, RsvpAnswer
 from convene.extensions import db
+from convene.search import matching, search_terms
 from convene.types import utcnow
 
 # No call lasts longer than this (the duration CHECK): a call that started this long ago
@@ -52,7 +53,8 @@ def hosted_calls(organisation_id: int, now: datetime | None = None, recent: int 
 
 
 def archive_query(search: str | None = None, now: datetime | None = None):
-    """Past calls, newest first, optionally matching a word in the title or notes."""
+    """Past calls, newest first, optionally matching every word of `search` in the title or
+    notes (convene/search.py: the rule visit reports share)."""
     now = now or utcnow()
     stmt = (
         sa.select(Call)
@@ -64,14 +66,8 @@ def archive_query(search: str | None = None, now: datetime | None = None):
         )
         .order_by(Call.starts_at.desc(), Call.id.desc())
     )
-    for word in (search or "").lower().split()[:8]:
-        like = f"%{word}%"
-        stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(sa.func.coalesce(Call.title, "")).like(like),
-                sa.func.lower(sa.func.coalesce(Call.notes, "")).like(like),
-            )
-        )
+    for condition in matching((Call.title, Call.notes), search_terms(search)):
+        stmt = stmt.where(condition)
     return stmt
 
 

@@ -55,6 +55,7 @@ from convene.convenings.series_editing import (
 from convene.extensions import db
 from convene.inputs import clamp_page
 from convene.types import utcnow
+from convene.visits.reports import search_reports
 from convene.zones import ZoneError, localize, to_utc
 
 bp = Blueprint("convenings", __name__)
@@ -150,11 +151,17 @@ def archive():
         per_page=ARCHIVE_PAGE_SIZE,
         max_per_page=100,
     )
+    # The same search finds visit reports, which are the network's (signed-in members').
+    reports, report_total = [], 0
+    if current_user.is_authenticated and page.page == 1:
+        reports, report_total = search_reports(search)
     return render_template(
         "convenings/archive.html",
         page=page,
         form=form,
         search=search,
+        reports=reports,
+        report_total=report_total,
         **_list_context(page.items),
     )
 

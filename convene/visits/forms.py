@@ -7,6 +7,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -115,3 +116,25 @@ class StrengthsForm(Form):
             self.longitude.errors.append("Give both the latitude and the longitude, or neither.")
             return False
         return ok
+
+
+class ReportForm(Form):
+    """A city's report after a visit (convene/visits/reports.py checks the links)."""
+
+    shown = TextAreaField(
+        "What was shown",
+        validators=[Optional(), Length(max=10_000)],
+        description="What the hosts showed and how they do it. Markdown. No HTML.",
+    )
+    will_try = TextAreaField(
+        "What the visitors will try",
+        validators=[Optional(), Length(max=10_000)],
+        description="What the visiting city will take home and try first. Markdown. No HTML.",
+    )
+    resources = TextAreaField(
+        "Links to resources",
+        validators=[Optional(), Length(max=10_000)],
+        description="One a line: Title | https://link",
+    )
+    save = SubmitField("Save as a draft")
+    publish = SubmitField("Publish to the network")

@@ -23,6 +23,7 @@ from convene.extensions import db
 from convene.history.actions import record_action
 from convene.history.models import ActionKind
 from convene.search import matching, search_terms
+from convene.text import markdown_to_text
 from convene.types import utcnow
 from convene.visits.models import (
     PracticeArea,
@@ -234,3 +235,24 @@ def report_label(report: VisitReport) -> str:
     """ "Louisville, KY (host): 311 dashboards", as lists show it."""
     side = "host" if report.side == VisitSide.HOST else "visitors"
     return f"{report.organisation.label} ({side}): {report.visit.title}"
+
+
+def days_label(visit: Visit) -> str:
+    """ "12 March 2026", "12 to 14 March 2026", "30 March to 2 April 2026": a visit's days
+    are calendar days where it takes place, the same for every reader."""
+    first, last = visit.starts_on, visit.ends_on
+    if first == last:
+        return f"{first:%-d %B %Y}"
+    if first.year != last.year:
+        return f"{first:%-d %B %Y} to {last:%-d %B %Y}"
+    if first.month != last.month:
+        return f"{first:%-d %B} to {last:%-d %B %Y}"
+    return f"{first:%-d} to {last:%-d %B %Y}"
+
+
+def excerpt(report: VisitReport, length: int = 240) -> str:
+    """The start of the report as plain text, for search results and lists."""
+    text = " ".join(markdown_to_text(report.shown or report.will_try or "").split())
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"

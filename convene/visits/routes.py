@@ -21,11 +21,18 @@ from convene.accounts.models import Organisation, OrganisationKind, Role
 from convene.accounts.permissions import role_required
 from convene.extensions import db
 from convene.forms import Form
+from convene.inputs import clamp_page
 from convene.ledger.ties import city_ties
 from convene.visits import areas as area_rules
-from convene.visits.forms import PracticeAreaForm, StrengthsForm
-from convene.visits.models import PracticeArea
-from convene.visits.permissions import can_ask_for_visit, can_edit_strengths
+from convene.visits import reports as report_rules
+from convene.visits.forms import PracticeAreaForm, ReportForm, StrengthsForm
+from convene.visits.models import PracticeArea, Visit, VisitStatus
+from convene.visits.permissions import (
+    can_ask_for_visit,
+    can_edit_strengths,
+    can_report,
+    can_view_visit,
+)
 from convene.visits.strengths import (
     StrengthError,
     all_areas,
@@ -262,3 +269,119 @@ def learn():
         can_link=can_link,
     )
     return page, status
+
+
+# --- after the visit: reports -------------------------------------------------------------
+
+REPORTS_PAGE_SIZE = 20
+bp.add_app_template_global(report_rules.excerpt, "report_excerpt")
+bp.add_app_template_global(report_rules.days_label, "visit_days")
+bp.add_app_template_global(report_rules.report_label, "report_label")
+
+
+def _has_visit_page() -> bool:
+    """The visit's own page is added alongside (requests.py); link to it once it is there."""
+    return "visits.visit" in current_app.view_functions
+
+
+def _visit_or_404(visit_id: int) -> Visit:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def _visit_city_or_404(visit: Visit, slug: str) -> Organisation:
+    city = next((c.organisation for c in visit.cities if c.organisation.slug == slug), None)
+    if city is None:
+        abort(404)
+    return city
+
+
+@bp.get("/visits/reports")
+@login_required
+def reports():
+    """Every published report, newest visit first (the archive's search finds them too)."""
+    page = db.paginate(
+        report_rules.published_reports_query(),
+        page=clamp_page(request.args.get("page", type=int)),
+        per_page=REPORTS_PAGE_SIZE,
+        max_per_page=100,
+    )
+    return render_template("visits/reports.html", page=page)
+
+
+@bp.get("/visits/<int:visit_id>/reports/<slug>")
+@login_required
+def report(visit_id: int, slug: str):
+    """A published report is the network's; a draft only its writers see."""
+    report = report_rules.get_report(visit_id, slug)
+    if report is None:
+        abort(404)
+    visit = report.visit
+    may_edit = can_report(current_user, visit, report.organisation_id)
+    if not report.is_published and not may_edit:
+        abort(404)
+    return render_template(
+        "visits/report.html",
+        report=report,
+        visit=visit,
+        links=report_rules.links_of(report),
+        may_edit=may_edit,
+        may_view_visit=can_view_visit(current_user, visit) and _has_visit_page(),
+        others=[r for r in visit.reports if r.id != report.id and r.is_published],
+    )
+
+
+@bp.route("/visits/<int:visit_id>/reports/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_report(visit_id: int, slug: str):
+    visit = _visit_or_404(visit_id)
+    city = _visit_city_or_404(visit, slug)
+    if not can_report(current_user, visit, city.id):
+        abort(403)
+    existing = report_rules.report_for(visit, city.id)
+    form = ReportForm(obj=existing)
+    problem = None
+    if visit.status not in (VisitStatus.APPROVED, VisitStatus.HELD):
+        problem = "This visit did not go ahead, so it has no reports."
+    elif not report_rules.is_held(visit):
+        problem = (
+            f"Reports are written once the visit is over: from the day after "
+            f"{visit.ends_on:%-d %B %Y}."
+        )
+    if problem is None and form.validate_on_submit():
+        publish = bool(form.publish.data) or (existing is not None and existing.is_published)
+        try:
+            saved = report_rules.save_report(
+                visit, city, form.shown.data, form.will_try.data, form.resources.data,
+                publish=publish, actor=current_user,
+            )  # fmt: skip
+            db.session.commit()
+        except report_rules.ReportError as exc:
+            db.session.rollback()
+            field = form.resources if "link" in str(exc) else form.shown
+            field.errors = [*field.errors, str(exc)]
+        except IntegrityError:  # the city's report was started elsewhere at the same moment
+            db.session.rollback()
+            form.shown.errors = [
+                *form.shown.errors,
+                "Someone from your city saved this report meanwhile; reload the page.",
+            ]
+        else:
+            if saved.is_published:
+                flash(f"{city.label}'s report is published to the network.", "success")
+                return redirect(url_for("visits.report", visit_id=visit.id, slug=city.slug))
+            flash(f"{city.label}'s report is saved as a draft.", "success")
+            return redirect(url_for("visits.edit_report", visit_id=visit.id, slug=city.slug))
+    status = 200 if problem is None else 409
+    return render_template(
+        "visits/report_form.html",
+        form=form,
+        visit=visit,
+        city=city,
+        side=report_rules.side_of(visit, city.id),
+        report=existing,
+        problem=problem,
+        has_visit_page=_has_visit_page(),
+    ), status
