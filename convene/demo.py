@@ -15,6 +15,7 @@ LOADERS = [
     "convene.accounts.demo",
     "convene.convenings.demo",
     "convene.topics.demo",
+    "convene.visits.demo",
     "convene.summit.demo",
     "convene.calendar.demo",
 ]
