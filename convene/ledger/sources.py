@@ -10,7 +10,8 @@ per city and occasion however many of its people were there:
 - social sessions: an open social session, not cancelled, and the cities with a place in it
   (the waitlist did not go);
 - visits: an approved or held visit and every city in it, host or visitor (a visit that
-  brings three cities together ties each pair of them).
+  brings three cities together ties each pair of them). The pages show a visit once it has
+  happened; tie strengths for suggestions and seating count it from its approval.
 
 Pairs come from joining a source with itself on the occasion, so every query answers for the
 whole network at once: the ledger's pages run the same few queries for 27 cities or 270.
@@ -43,6 +44,7 @@ from convene.visits.models import (
     Visit,
     VisitCity,
     VisitFormat,
+    VisitStatus,
 )
 from convene.zones import localize
 
@@ -180,19 +182,30 @@ def day_of(at: datetime | date, zone_name: str) -> date:
     return localize(at, zone_name).date() if isinstance(at, datetime) else at
 
 
-def started_before(kind: Kind, before: datetime | None) -> Select:
-    """The source's presence rows of occasions that started before an instant (all when None)."""
+def held_visits(today: date) -> sa.ColumnElement[bool]:
+    """Visits that have happened: marked held, or approved with their last day over (as
+    visits/reports.py counts them). Until then a visit's cities, days and area are its own."""
+    return sa.or_(Visit.status == VisitStatus.HELD, Visit.ends_on < today)
+
+
+def presence_rows(
+    kind: Kind, before: datetime | None = None, held_by: date | None = None
+) -> Select:
+    """The source's presence rows, of occasions that started before an instant (all when
+    None), and for visits, with `held_by` a day, only those held by then."""
     presence = SOURCES[kind]()
-    if before is None:
-        return presence
-    bound = before.date() if kind == Kind.VISIT else before
-    return presence.where(presence.selected_columns.at < bound)
+    if before is not None:
+        bound = before.date() if kind == Kind.VISIT else before
+        presence = presence.where(presence.selected_columns.at < bound)
+    if held_by is not None and kind == Kind.VISIT:
+        presence = presence.where(held_visits(held_by))
+    return presence
 
 
-def pair_counts(kind: Kind, before: datetime | None = None) -> Select:
+def pair_counts(kind: Kind, before: datetime | None = None, held_by: date | None = None) -> Select:
     """Per pair of cities (lower id first): how many occasions of this kind they shared, and
     when the last one was."""
-    presence = started_before(kind, before).cte(f"{kind.value}_presence")
+    presence = presence_rows(kind, before, held_by).cte(f"{kind.value}_presence")
     a, b = presence.alias("a"), presence.alias("b")
     return (
         sa.select(a.c.org, b.c.org, sa.func.count(), sa.func.max(a.c.at))
@@ -201,9 +214,9 @@ def pair_counts(kind: Kind, before: datetime | None = None) -> Select:
     )
 
 
-def occasions_with(kind: Kind, city_id: int) -> Select:
+def occasions_with(kind: Kind, city_id: int, held_by: date | None = None) -> Select:
     """Every presence row of the occasions of this kind where the city was."""
-    presence = SOURCES[kind]().cte(f"{kind.value}_presence")
+    presence = presence_rows(kind, held_by=held_by).cte(f"{kind.value}_presence")
     mine = sa.select(presence.c.occasion).where(presence.c.org == city_id)
     return sa.select(presence).where(presence.c.occasion.in_(mine))
 

@@ -12,9 +12,11 @@ So a visit outweighs two shared tables, and a table outweighs two calls. Two cit
 summit's seating counts people from strongly tied cities as having met already, and visit
 suggestions favour cities with weaker ties.
 
-Calls, tables and social sessions count once they have started; a visit counts from its
-approval (the cities have agreed it; it shows as planned until its first day). Tables and
-sessions still ahead are listed on a city's page as planned, and weigh nothing yet.
+Calls, tables and social sessions count once they have started, visits once held (marked
+so, or their last day over). Tables and sessions still ahead are listed on a city's page as
+planned, and weigh nothing yet; a visit still ahead is not shown at all (its details are its
+cities' until it has happened), but `city_ties`, which only the visit suggestions and the
+seating read, counts it from its approval, so a city is not steered to a tie it is making.
 """
 
 from collections import defaultdict
@@ -74,15 +76,25 @@ class Tie:
 
 
 def network_ties(
-    zone_name: str, before: datetime | None = None, now: datetime | None = None
+    zone_name: str,
+    before: datetime | None = None,
+    now: datetime | None = None,
+    planned_visits: bool = False,
 ) -> dict[Pair, Tie]:
-    """Every tie in the network, from one aggregate query per kind of occasion. With
-    `before`, only occasions that started before it count (approved visits too)."""
+    """Every tie in the network, from one aggregate query per kind of occasion: what has
+    happened by `now`. With `planned_visits`, approved visits still ahead count too; with
+    `before`, only occasions that started before it (approved visits included)."""
     now = now or utcnow()
+    today = localize(now, zone_name).date()
     ties: dict[Pair, Tie] = {}
     for kind in SOURCES:
-        cutoff = before if before is not None else (None if kind == Kind.VISIT else now)
-        for low, high, n, last in db.session.execute(pair_counts(kind, cutoff)):
+        if before is not None:
+            query = pair_counts(kind, before)
+        elif kind == Kind.VISIT:
+            query = pair_counts(kind, held_by=None if planned_visits else today)
+        else:
+            query = pair_counts(kind, now)
+        for low, high, n, last in db.session.execute(query):
             pair = frozenset((low, high))
             tie = ties.setdefault(pair, Tie(cities=pair))
             tie.counts[kind] = n
@@ -93,8 +105,10 @@ def network_ties(
 
 def city_ties(before: datetime | None = None) -> dict[Pair, float]:
     """Each pair of cities that has met, with its tie strength: what visit suggestions and the
-    summit's seating read. Only occasions that started before `before` count, if given."""
-    return {pair: tie.strength for pair, tie in network_ties("UTC", before=before).items()}
+    summit's seating read (approved visits count from their approval: they are arranged).
+    Only occasions that started before `before` count, if given."""
+    ties = network_ties("UTC", before=before, planned_visits=True)
+    return {pair: tie.strength for pair, tie in ties.items()}
 
 
 def strongest(ties: Iterable[Tie], limit: int | None = None) -> list[Tie]:
@@ -161,7 +175,7 @@ def city_ledger(
     by_id = {c.id: c for c in everyone}
     found: dict[int, list[Interaction]] = defaultdict(list)
     for kind in SOURCES:
-        rows = db.session.execute(occasions_with(kind, city.id)).all()
+        rows = db.session.execute(occasions_with(kind, city.id, held_by=today)).all()
         by_occasion: dict[int, list] = defaultdict(list)
         for row in rows:
             by_occasion[row.occasion].append(row)

@@ -81,12 +81,16 @@ def test_open_social_sessions_count_signed_up_places_not_the_waitlist(
     assert ties[pair(mesa, tulsa)].counts == {Kind.SOCIAL: 1}
 
 
-def test_approved_and_held_visits_tie_every_pair_of_their_cities(make_city, make_visit):
-    louisville, mesa, tulsa, boise = (
-        make_city(n) for n in ("Louisville", "Mesa", "Tulsa", "Boise")
+def test_held_visits_tie_every_pair_of_their_cities_and_approved_ones_count_for_matching(
+    make_city, make_visit
+):
+    louisville, mesa, tulsa, boise, lincoln = (
+        make_city(n) for n in ("Louisville", "Mesa", "Tulsa", "Boise", "Lincoln")
     )
-    make_visit(louisville, [mesa, tulsa], status="held")
-    make_visit(boise, [mesa], status="approved", starts_on=date(2030, 5, 1))  # planned
+    make_visit(louisville, [mesa, tulsa], status="held", starts_on=date(2026, 10, 5))
+    # Approved, its last day over: held, though nobody has written a report yet.
+    make_visit(lincoln, [mesa], status="approved", starts_on=date(2026, 5, 4))
+    make_visit(boise, [mesa], status="approved", starts_on=date(2030, 5, 1))  # still ahead
     for status in ("requested", "accepted", "declined", "cancelled"):
         make_visit(boise, [tulsa], status=status)
     make_visit(
@@ -101,9 +105,17 @@ def test_approved_and_held_visits_tie_every_pair_of_their_cities(make_city, make
         pair(louisville, mesa),
         pair(louisville, tulsa),
         pair(mesa, tulsa),
-        pair(boise, mesa),
+        pair(lincoln, mesa),
     }
     assert all(t.counts == {Kind.VISIT: 1} for t in ties.values())
+    assert ties[pair(mesa, tulsa)].last_on == date(2026, 10, 5)
+    # The suggestions and the seating count the approved visit still ahead; the pages do not.
+    assert set(city_ties()) == set(ties) | {pair(boise, mesa)}
+    assert [c.city.name for c in city_ledger(mesa, ZONE).connections] == [
+        "Lincoln",
+        "Louisville",
+        "Tulsa",
+    ]
 
 
 def test_strength_weighs_a_visit_over_a_table_over_a_call(
