@@ -23,7 +23,7 @@ from convene.extensions import db
 from convene.history.actions import record_action
 from convene.history.models import ActionKind
 from convene.search import matching, search_terms
-from convene.text import markdown_to_text
+from convene.text import markdown_to_text, render_markdown
 from convene.types import utcnow
 from convene.visits.models import (
     PracticeArea,
@@ -168,7 +168,8 @@ def save_report(
         db.session.flush()
         record_action(
             ActionKind.VISIT_REPORTED, actor, visit,
-            organisation=organisation.name, report_id=report.id,
+            organisation=organisation.label, organisation_id=organisation.id,
+            report_city=organisation.slug, report_id=report.id,
         )  # fmt: skip
     db.session.flush()
     return report
@@ -252,7 +253,8 @@ def days_label(visit: Visit) -> str:
 
 def excerpt(report: VisitReport, length: int = 240) -> str:
     """The start of the report as plain text, for search results and lists."""
-    text = " ".join(markdown_to_text(report.shown or report.will_try or "").split())
+    rendered = str(render_markdown(report.shown or report.will_try or ""))
+    text = " ".join(markdown_to_text(rendered).split())  # the words, not their Markdown
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + "…"

@@ -298,6 +298,20 @@ def _visit_city_or_404(visit: Visit, slug: str) -> Organisation:
     return city
 
 
+def _reports_to_write(visit: Visit, exclude: int | None = None) -> list[Organisation]:
+    """The cities of the visit whose report the member may write and has not published."""
+    if not report_rules.is_held(visit):
+        return []
+    published = {r.organisation_id for r in visit.reports if r.is_published}
+    return [
+        c.organisation
+        for c in visit.cities
+        if c.organisation_id not in published
+        and c.organisation_id != exclude
+        and can_report(current_user, visit, c.organisation_id)
+    ]
+
+
 @bp.get("/visits/reports")
 @login_required
 def reports():
@@ -330,6 +344,7 @@ def report(visit_id: int, slug: str):
         may_edit=may_edit,
         may_view_visit=can_view_visit(current_user, visit) and _has_visit_page(),
         others=[r for r in visit.reports if r.id != report.id and r.is_published],
+        to_write=_reports_to_write(visit, exclude=report.organisation_id),
     )
 
 
