@@ -115,7 +115,9 @@ def personal_feed(token: str) -> RenderedFeed | None:
     header = FeedHeader(
         name=f"{_programme()}: my calendar",
         uid=f"feed-member-{subscription.member_id}@{_domain()}",
-        description="Your calls, summit registration, agenda, social sessions and tables.",
+        description=(
+            "Your calls, summit registration, agenda, social sessions, tables and peer visits."
+        ),
     )
     return rendered(header, events_for(scope), changed_at=subscription.updated_at)
 

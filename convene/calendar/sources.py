@@ -240,8 +240,14 @@ def _summit_events(scope: FeedScope) -> list[FeedEvent]:
     return summit_events(scope)
 
 
+def _visit_events(scope: FeedScope) -> list[FeedEvent]:
+    from convene.calendar.visit_events import visit_events
+
+    return visit_events(scope)
+
+
 # Each capability's source, in order. A source returns [] for scopes it has nothing for.
-SOURCES: list[Source] = [call_events, _summit_events]
+SOURCES: list[Source] = [call_events, _summit_events, _visit_events]
 
 
 def events_for(scope: FeedScope) -> list[FeedEvent]:

@@ -76,6 +76,8 @@ class ActionKind(enum.StrEnum):
     VISIT_HELD = "visit.held"
     VISIT_REPORTED = "visit.reported"
     VISIT_ITINERARY_CHANGED = "visit.itinerary_changed"
+    VISIT_PERSON_NAMED = "visit.person_named"
+    VISIT_PERSON_REMOVED = "visit.person_removed"
 
 
 def _subject(table: str) -> Mapped[int | None]:

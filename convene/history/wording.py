@@ -222,6 +222,11 @@ def _visit_line(action: Action, by: str, on: str, zone: str) -> str:
     if kind == K.VISIT_ITINERARY_CHANGED:
         item = f" ({after.get('title') or before.get('title')})" if after or before else ""
         return f"Itinerary changed{item}{by}{on}"
+    if kind == K.VISIT_PERSON_NAMED:
+        side = " as a host" if after.get("side") == "host" else " as a visitor"
+        return f"{after.get('name') or 'Someone'} named{side}{by}{on}"
+    if kind == K.VISIT_PERSON_REMOVED:
+        return f"{before.get('name') or 'Someone'} taken off the visit{by}{on}"
     return f"{kind.value}{by}{on}"
 
 

@@ -400,3 +400,7 @@ def edit_report(visit_id: int, slug: str):
         problem=problem,
         has_visit_page=_has_visit_page(),
     ), status
+
+
+# A scheduled visit's people, itinerary, move and cancellation (registered on this blueprint).
+from convene.visits import schedule_routes  # noqa: E402, F401

@@ -76,6 +76,8 @@ NEW_KINDS = (
     "visit.held",
     "visit.reported",
     "visit.itinerary_changed",
+    "visit.person_named",
+    "visit.person_removed",
 )
 ORGANISATION_CHECKS = (
     ("latitude_range", "latitude IS NULL OR latitude BETWEEN -90 AND 90"),

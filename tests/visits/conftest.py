@@ -1,0 +1,3 @@
+"""Fixtures shared by the visits tests."""
+
+from tests.visits.scheduling import scene  # noqa: F401
