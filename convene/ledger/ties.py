@@ -22,7 +22,7 @@ seating read, counts it from its approval, so a city is not steered to a tie it 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 
@@ -50,29 +50,43 @@ ORDER = sorted(WEIGHTS, key=lambda k: -WEIGHTS[k])
 Pair = frozenset[int]
 
 
-def strength_of(counts: Mapping[Kind, int]) -> float:
-    return sum(WEIGHTS[kind] * n for kind, n in counts.items())
+def _instant(at: datetime | date) -> datetime:
+    """An occasion's start as an instant: visits are days, read at noon UTC."""
+    return at if isinstance(at, datetime) else datetime.combine(at, time(12), UTC)
+
+
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
 class Tie:
-    """Two cities and what they shared, counted by kind."""
+    """Two cities and what they shared, counted by kind; built with `add`."""
 
     cities: Pair
     counts: dict[Kind, int] = field(default_factory=dict)
-    last_on: date | None = None
+    strength: float = 0.0
+    last_at: datetime | date | None = None  # when the latest occasion started
+    zone_name: str = "UTC"  # where `last_on` is read
+
+    def add(self, kind: Kind, n: int = 1, at: datetime | date | None = None) -> "Tie":
+        self.counts[kind] = self.counts.get(kind, 0) + n
+        self.strength += WEIGHTS[kind] * n
+        if at is not None and (self.last_at is None or _instant(at) > _instant(self.last_at)):
+            self.last_at = at
+        return self
 
     @property
-    def strength(self) -> float:
-        return strength_of(self.counts)
+    def last_on(self) -> date | None:
+        return None if self.last_at is None else day_of(self.last_at, self.zone_name)
+
+    @property
+    def last_instant(self) -> datetime:
+        return NEVER if self.last_at is None else _instant(self.last_at)
 
     @property
     def how(self) -> str:
         """ "1 visit, 2 summit tables, 3 calls" """
         return ", ".join(count_kind(k, self.counts[k]) for k in ORDER if self.counts.get(k))
-
-    def other(self, city_id: int) -> int:
-        return next(iter(self.cities - {city_id}))
 
 
 def network_ties(
@@ -96,10 +110,10 @@ def network_ties(
             query = pair_counts(kind, now)
         for low, high, n, last in db.session.execute(query):
             pair = frozenset((low, high))
-            tie = ties.setdefault(pair, Tie(cities=pair))
-            tie.counts[kind] = n
-            day = day_of(last, zone_name)
-            tie.last_on = day if tie.last_on is None else max(tie.last_on, day)
+            tie = ties.get(pair)
+            if tie is None:
+                tie = ties[pair] = Tie(cities=pair, zone_name=zone_name)
+            tie.add(kind, n, last)
     return ties
 
 
@@ -113,10 +127,8 @@ def city_ties(before: datetime | None = None) -> dict[Pair, float]:
 
 def strongest(ties: Iterable[Tie], limit: int | None = None) -> list[Tie]:
     """Strongest first; ties of equal strength by their most recent meeting, then by ids."""
-    ordered = sorted(
-        ties,
-        key=lambda t: (-t.strength, -(t.last_on or date.min).toordinal(), sorted(t.cities)),
-    )
+    ordered = sorted(ties, key=lambda t: sorted(t.cities))
+    ordered.sort(key=lambda t: (t.strength, t.last_instant), reverse=True)  # stable
     return ordered if limit is None else ordered[:limit]
 
 
@@ -142,12 +154,11 @@ class Connection:
 
     @property
     def tie(self) -> Tie:
-        counts: dict[Kind, int] = defaultdict(int)
-        counted = [i for i in self.interactions if i.counts]
-        for i in counted:
-            counts[i.kind] += 1
-        last = max((i.on for i in counted), default=None)
-        return Tie(cities=frozenset((0, self.city.id)), counts=dict(counts), last_on=last)
+        tie = Tie(cities=frozenset((self.city.id,)))
+        for i in self.interactions:
+            if i.counts:
+                tie.add(i.kind, 1, i.on)
+        return tie
 
     @property
     def strength(self) -> float:
@@ -202,9 +213,8 @@ def city_ledger(
         for other in found
     ]
     connections.sort(key=lambda c: c.city.name)
-    ranked = sorted(
-        connections, key=lambda c: (-c.strength, -(c.tie.last_on or date.min).toordinal())
-    )
+    ranked = sorted(connections, key=lambda c: c.city.name)
+    ranked.sort(key=lambda c: (c.strength, c.tie.last_instant), reverse=True)
     met = {other for other, shared in found.items() if any(i.counts for i in shared)}
     never = [c for c in everyone if c.id != city.id and c.id not in met]
     return CityLedger(

@@ -9,6 +9,7 @@ import pytest
 
 from convene.ledger import picture as picture_module
 from convene.ledger.picture import MAX_EDGES, layout, network_picture
+from convene.ledger.sources import Kind
 from convene.ledger.ties import Tie, cities, network_ties
 from tests.ledger.conftest import PAST
 
@@ -86,14 +87,10 @@ def test_every_node_lies_inside_the_box(app, network):
 
 def test_a_large_network_draws_its_strongest_ties_and_says_so(monkeypatch, app):
     ties = {
-        frozenset((a, b)): Tie(cities=frozenset((a, b)), counts={"call": 1 + (a + b) % 4})
+        frozenset((a, b)): Tie(cities=frozenset((a, b))).add(Kind.CALL, 1 + (a + b) % 4)
         for a in range(1, 40)
         for b in range(a + 1, 40)
     }
-    from convene.ledger.sources import Kind
-
-    for tie in ties.values():
-        tie.counts = {Kind.CALL: tie.counts["call"]}
 
     class City:
         def __init__(self, n):
