@@ -83,6 +83,9 @@ class Config:
     REMINDER_HOURS = 24
     # The daily digest goes once this hour (0-23) has come in each member's own zone.
     DIGEST_HOUR = 17
+    # A peer visit is asked for at least this many days ahead, and lasts at most this many days.
+    VISIT_LEAD_DAYS = 21
+    VISIT_MAX_DAYS = 5
     # argon2 cost; tests lower it so that hashing does not dominate the suite.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -161,6 +164,8 @@ ENVIRONMENT = {
     "RESET_HOURS": ("RESET_HOURS", int),
     "REMINDER_HOURS": ("REMINDER_HOURS", int),
     "DIGEST_HOUR": ("DIGEST_HOUR", int),
+    "VISIT_LEAD_DAYS": ("VISIT_LEAD_DAYS", int),
+    "VISIT_MAX_DAYS": ("VISIT_MAX_DAYS", int),
 }
 
 

@@ -28,6 +28,7 @@ from convene.summit.models import (
     SessionTable,
 )
 from convene.topics.models import Topic, TopicVote
+from convene.visits.models import Visit, VisitCity, VisitParticipant, VisitSide
 
 _active = Member.active.is_(True)
 
@@ -331,3 +332,82 @@ def each_lost_seat(action: Action, member: Member) -> list[dict]:
         select(SessionSlot).where(SessionSlot.id.in_(ids)).order_by(SessionSlot.position)
     )
     return [{"slot": slot, "table": None} for slot in slots]
+
+# --- peer visits: asking, answering, approving ----------------------------------------------
+
+
+def _visit_city_ids(action: Action, side=None) -> list[int]:
+    if action.visit_id is None:
+        return []
+    query = select(VisitCity.organisation_id).where(VisitCity.visit_id == action.visit_id)
+    if side is not None:
+        query = query.where(VisitCity.side == side)
+    return list(db.session.scalars(query))
+
+
+def _champions_of(organisation_ids) -> list[Member]:
+    if not organisation_ids:
+        return []
+    return _members(
+        select(Member).where(
+            Member.organisation_id.in_(list(organisation_ids)), Member.role == Role.CHAMPION
+        )
+    )
+
+
+def _asking_city_id(action: Action) -> list[int]:
+    if action.visit_id is None:
+        return []
+    asking = db.session.scalar(
+        select(Visit.requesting_organisation_id).where(Visit.id == action.visit_id)
+    )
+    return [asking] if asking is not None else []
+
+
+def visit_host_champions(action: Action) -> list[Member]:
+    """The champions of the city asked to host the visit."""
+    return _champions_of(_visit_city_ids(action, VisitSide.HOST))
+
+
+def visit_asking_champions(action: Action) -> list[Member]:
+    """The champion of the city that asked for the visit."""
+    return _champions_of(_asking_city_id(action))
+
+
+def visit_other_side_champions(action: Action) -> list[Member]:
+    """The champions of the side that did not answer (the asking city's when the host
+    accepted, the host city's when the asking city took the dates the host proposed)."""
+    if (action.details or {}).get("side") == VisitSide.VISITOR:
+        return visit_host_champions(action)
+    return visit_asking_champions(action)
+
+
+def visit_named_people(action: Action) -> list[Member]:
+    """The people named on the visit, visiting or hosting."""
+    if action.visit_id is None:
+        return []
+    return _members(
+        select(Member)
+        .join(VisitParticipant, VisitParticipant.member_id == Member.id)
+        .where(VisitParticipant.visit_id == action.visit_id)
+    )
+
+
+def visit_champions(action: Action) -> list[Member]:
+    """The champions of every city taking part in the visit."""
+    return _champions_of(set(_visit_city_ids(action)) | set(_asking_city_id(action)))
+
+
+def visit_approved_invitation(action: Action, member: Member, context: dict, method: str):
+    """The visit over its days, as its people's feeds show it."""
+    from convene.calendar.visit_events import visit_event
+
+    visit = action.visit
+    if visit is None:
+        return None
+    events = context["_events"]
+    if "visit" not in events:
+        events["visit"] = visit_event(visit)
+    if events["visit"] is None:
+        return None
+    return invitation(events["visit"], member, method)

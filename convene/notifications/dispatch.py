@@ -48,6 +48,8 @@ def _links(context: dict) -> dict:
         links["agenda"] = external_url("summit.my_agenda", slug=summit.slug)
         if (item := context.get("item")) is not None:
             links["item"] = links["summit"] + f"#item-{item.id}"
+    if (visit := context.get("visit")) is not None:
+        links["visit"] = external_url("visits.visit", visit_id=visit.id)
     return links
 
 
@@ -82,6 +84,7 @@ def context_for(action: Action) -> dict:
         "merged_into": _get(Topic, after.get("merged_into_id")),
         "swap": swap,
         "verb": details.get("verb"),
+        "visit": action.visit,
         "_events": {},  # events built once per action, shared by its messages
     }
     if swap is not None:

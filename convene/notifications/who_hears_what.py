@@ -228,6 +228,30 @@ TABLE: dict[K, tuple[Told, ...]] = {
         Told(a.former_champion, "accounts/champion_handed_over",
              "{after[champion]} is now the champion of {details[organisation]}"),
     ),
+    # --- peer visits: asking, answering, approving ----------------------------------------
+    K.VISIT_REQUESTED: (
+        Told(a.visit_host_champions, "visits/request_received",
+             "{visit.requesting_organisation.name} asks to visit: {visit.practice_area.name}",
+             link="visit"),
+    ),
+    K.VISIT_ACCEPTED: (
+        Told(a.visit_other_side_champions, "visits/answer_accepted",
+             "Visit accepted, waiting for approval: {visit.title}", link="visit"),
+    ),
+    K.VISIT_DECLINED: (
+        Told(a.visit_asking_champions, "visits/answer_declined", "Visit declined: {visit.title}",
+             link="visit"),
+    ),
+    K.VISIT_DATES_PROPOSED: (
+        Told(a.visit_asking_champions, "visits/answer_dates_proposed",
+             "Other dates proposed: {visit.title}", link="visit"),
+    ),
+    K.VISIT_APPROVED: (
+        Told(a.visit_named_people, "visits/visit_approved", "Visit approved: {visit.title}",
+             REQUEST, invitation=a.visit_approved_invitation, link="visit"),
+        Told(a.visit_champions, "visits/visit_approved", "Visit approved: {visit.title}",
+             link="visit"),
+    ),
 }  # fmt: skip
 
 
