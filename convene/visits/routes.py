@@ -16,22 +16,35 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from convene.accounts.models import Organisation, OrganisationKind, Role
 from convene.accounts.permissions import role_required
 from convene.extensions import db
 from convene.forms import Form
+from convene.history.wording import history_lines
 from convene.inputs import clamp_page
 from convene.ledger.ties import city_ties
 from convene.visits import areas as area_rules
+from convene.visits import budget as budget_rules
 from convene.visits import reports as report_rules
+from convene.visits import requests as request_rules
 from convene.visits.forms import PracticeAreaForm, ReportForm, StrengthsForm
-from convene.visits.models import PracticeArea, Visit, VisitStatus
+from convene.visits.models import PracticeArea, Visit, VisitCity, VisitParticipant, VisitStatus
 from convene.visits.permissions import (
+    can_answer,
+    can_answer_proposal,
     can_ask_for_visit,
     can_edit_strengths,
     can_report,
     can_view_visit,
+)
+from convene.visits.request_forms import (
+    AnswerForm,
+    ApproveForm,
+    BudgetForm,
+    ProposalForm,
+    VisitRequestForm,
 )
 from convene.visits.strengths import (
     StrengthError,
@@ -42,6 +55,7 @@ from convene.visits.strengths import (
     set_strengths,
 )
 from convene.visits.suggestions import suggestions_for
+from convene.zones import viewer_zone_name, zone_label
 
 bp = Blueprint("visits", __name__)
 
@@ -399,6 +413,337 @@ def edit_report(visit_id: int, slug: str):
         report=existing,
         problem=problem,
         has_visit_page=_has_visit_page(),
+    ), status
+
+
+# --- requests: ask, answer, take other dates, approve ---------------------------------------
+
+
+def _cities() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind == OrganisationKind.CITY)
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def _show_error(form, exc: request_rules.VisitRequestError, fallback: str) -> None:
+    """The refusal under the field it is about (or the form's), so it is read first."""
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is None:
+        target = getattr(form, fallback, None)
+    if target is None:
+        form.form_errors.append(str(exc))
+    else:
+        target.errors = [*target.errors, str(exc)]
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@login_required
+def new_request():
+    """A city's champion (or an admin, for any city) asks another city for a visit."""
+    if not (current_user.is_admin or can_ask_for_visit(current_user)):
+        abort(403)
+    cities, areas = _cities(), all_areas()
+    by_slug = {c.slug: c for c in cities}
+    form = VisitRequestForm()
+    city_choices = [(c.slug, c.label) for c in cities]
+    form.host.choices = [("", "Choose a city"), *city_choices]
+    form.area.choices = [("", "Choose an area"), *((a.slug, a.name) for a in areas)]
+    form.also_visiting.choices = city_choices
+    if current_user.is_admin:
+        form.asking_city.choices = [("", "Choose a city"), *city_choices]
+    else:
+        del form.asking_city
+    notice = None
+    if request.method == "GET":
+        asked = {"host": request.args.get("host"), "area": request.args.get("area")}
+        if current_user.is_admin:
+            asked["asking_city"] = request.args.get("city")
+        for name, slug in asked.items():
+            if not slug:
+                continue
+            if slug in {value for value, _ in getattr(form, name).choices if value}:
+                getattr(form, name).data = slug
+            else:
+                notice = "The city or area in the address is not on the lists: choose below."
+    status = 200
+    if form.validate_on_submit():
+        asking = (
+            by_slug[form.asking_city.data] if current_user.is_admin else current_user.organisation
+        )
+        host = by_slug[form.host.data]
+        area = next(a for a in areas if a.slug == form.area.data)
+        try:
+            visit = request_rules.request_visit(
+                current_user,
+                request_rules.NewRequest(
+                    asking=asking,
+                    host=host,
+                    area=area,
+                    visit_format=request_rules.VisitFormat(form.visit_format.data),
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    problem=form.problem.data,
+                    intended_use=form.intended_use.data,
+                    also_visiting=[by_slug[s] for s in form.also_visiting.data or []],
+                    is_public=form.is_public.data,
+                ),
+            )
+            db.session.commit()
+        except request_rules.VisitRequestError as exc:
+            db.session.rollback()
+            _show_error(form, exc, "host")
+        else:
+            flash(
+                f"Your request is sent to {host.name}: its champion will accept it, decline "
+                f"it or propose other dates.",
+                "success",
+            )
+            return redirect(url_for("visits.visit", visit_id=visit.id))
+    if request.method == "POST":
+        status = 400
+    today = date.today()
+    return render_template(
+        "visits/request_form.html",
+        form=form,
+        notice=notice,
+        lead_days=request_rules.lead_days(),
+        max_days=request_rules.max_days(),
+        earliest=request_rules.earliest_start(today),
+    ), status
+
+
+def _viewable_visit(visit_id: int) -> Visit:
+    """The visit, for those who may see it; anyone else gets the same 404 as for no visit."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or not can_view_visit(current_user, visit):
+        abort(404)
+    return visit
+
+
+def _visit_page(visit: Visit, status: int = 200, **forms):
+    viewer_zone = viewer_zone_name()
+    is_admin = current_user.is_admin
+    answer = forms.get("answer_form")
+    if answer is None and can_answer(current_user, visit):
+        answer = AnswerForm(formdata=None)
+    proposal = forms.get("proposal_form")
+    if proposal is None and can_answer_proposal(current_user, visit):
+        proposal = ProposalForm(formdata=None)
+    approve = forms.get("approve_form")
+    may_approve = is_admin and visit.status == VisitStatus.ACCEPTED
+    if approve is None and may_approve:
+        approve = ApproveForm(formdata=None)
+    return render_template(
+        "visits/visit.html",
+        visit=visit,
+        status_label=request_rules.status_label(visit),
+        days=request_rules.days_span(visit.starts_on, visit.ends_on),
+        proposed=(
+            request_rules.days_span(visit.proposed_starts_on, visit.proposed_ends_on)
+            if visit.proposed_starts_on
+            else None
+        ),
+        host_zone=zone_label(visit.zone),
+        viewer_zone=zone_label(viewer_zone),
+        difference=request_rules.zone_difference(visit.zone, viewer_zone, visit.starts_on),
+        answer_form=answer,
+        proposal_form=proposal,
+        approve_form=approve if may_approve else None,
+        budget=budget_rules.summary(visit.year) if (may_approve or is_admin) else None,
+        dollars=budget_rules.dollars,
+        history=history_lines(visit_id=visit.id),
+    ), status
+
+
+@bp.get("/visits/<int:visit_id>")
+@login_required
+def visit(visit_id: int):
+    return _visit_page(_viewable_visit(visit_id))
+
+
+def _refused(visit_id: int, exc, form_name: str, form, fallback: str):
+    """A refused step: nothing was written; the page again, with the reason where it
+    belongs (409 when the visit moved on meanwhile)."""
+    db.session.rollback()
+    visit = _viewable_visit(visit_id)
+    code = 409 if isinstance(exc, request_rules.VisitConflict) else 400
+    if isinstance(exc, request_rules.VisitConflict) and exc.field is None:
+        flash(str(exc), "error")
+        return _visit_page(visit, code)
+    _show_error(form, exc, fallback)
+    return _visit_page(visit, code, **{form_name: form})
+
+
+@bp.post("/visits/<int:visit_id>/answer")
+@login_required
+def answer(visit_id: int):
+    """The host city's champion accepts, declines or proposes other dates."""
+    visit = _viewable_visit(visit_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        if not can_answer(current_user, visit):
+            abort(403 if visit.status == VisitStatus.REQUESTED else 409)
+        return _visit_page(visit, 400, answer_form=form)
+    try:
+        request_rules.answer_request(
+            current_user,
+            visit.id,
+            form.answer.data,
+            reason=form.reason.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+        )
+        db.session.commit()
+    except request_rules.VisitConflict as exc:
+        return _refused(visit_id, exc, "answer_form", form, "answer")
+    except request_rules.VisitRequestError as exc:
+        if not can_answer(current_user, visit):
+            db.session.rollback()
+            abort(403)
+        return _refused(visit_id, exc, "answer_form", form, "answer")
+    said = {
+        request_rules.Answer.ACCEPT: "Accepted: programme staff approve it next.",
+        request_rules.Answer.DECLINE: "Declined: the asking city is told why.",
+        request_rules.Answer.PROPOSE: "Other dates proposed: the asking city answers next.",
+    }[form.answer.data]
+    flash(said, "success")
+    return redirect(url_for("visits.visit", visit_id=visit_id))
+
+
+@bp.post("/visits/<int:visit_id>/proposal")
+@login_required
+def answer_proposal(visit_id: int):
+    """The asking city's champion takes the host's other dates, or withdraws."""
+    visit = _viewable_visit(visit_id)
+    form = ProposalForm()
+    take, withdraw = bool(form.take.data), bool(form.withdraw.data)
+    if not form.validate_on_submit() or take == withdraw:
+        if not can_answer_proposal(current_user, visit):
+            abort(403 if visit.status == VisitStatus.DATES_PROPOSED else 409)
+        form.form_errors.append("Take the proposed dates, or withdraw the request.")
+        return _visit_page(visit, 400, proposal_form=form)
+    try:
+        request_rules.answer_proposal(current_user, visit.id, take=take)
+        db.session.commit()
+    except request_rules.VisitConflict as exc:
+        return _refused(visit_id, exc, "proposal_form", form, "take")
+    except request_rules.VisitRequestError as exc:
+        if not can_answer_proposal(current_user, visit):
+            db.session.rollback()
+            abort(403)
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _visit_page(_viewable_visit(visit_id), 400, proposal_form=form)
+    flash(
+        "You took the proposed dates: programme staff approve the visit next."
+        if take
+        else "Your request is withdrawn.",
+        "success",
+    )
+    return redirect(url_for("visits.visit", visit_id=visit_id))
+
+
+@bp.post("/visits/<int:visit_id>/approve")
+@role_required(Role.ADMIN)
+def approve(visit_id: int):
+    """A programme admin schedules an accepted visit, with an optional travel budget."""
+    visit = _viewable_visit(visit_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        if visit.status != VisitStatus.ACCEPTED:
+            flash(request_rules._moved_on(visit).args[0], "error")
+            return _visit_page(visit, 409)
+        return _visit_page(visit, 400, approve_form=form)
+    dollars = form.travel_budget.data
+    try:
+        request_rules.approve_visit(
+            current_user, visit.id, dollars * 100 if dollars is not None else None
+        )
+        db.session.commit()
+    except request_rules.VisitRequestError as exc:
+        return _refused(visit_id, exc, "approve_form", form, "travel_budget")
+    flash("Approved: the visit is scheduled, and its cities and people are told.", "success")
+    return redirect(url_for("visits.visit", visit_id=visit_id))
+
+
+@bp.get("/visits")
+@login_required
+def index():
+    """The visits of the member's city (champions), the visits they are named on, and for
+    admins every visit: a fixed number of queries, however many there are."""
+    query = sa.select(Visit).options(
+        selectinload(Visit.cities).selectinload(VisitCity.organisation),
+        selectinload(Visit.practice_area),
+        selectinload(Visit.requesting_organisation),
+    )
+    if not current_user.is_admin:
+        mine = sa.select(VisitParticipant.visit_id).where(
+            VisitParticipant.member_id == current_user.id
+        )
+        conditions = [Visit.id.in_(mine)]
+        if current_user.is_champion and current_user.organisation_id is not None:
+            city_visits = sa.select(VisitCity.visit_id).where(
+                VisitCity.organisation_id == current_user.organisation_id
+            )
+            conditions += [
+                Visit.id.in_(city_visits),
+                Visit.requesting_organisation_id == current_user.organisation_id,
+            ]
+        query = query.where(sa.or_(*conditions))
+    visits = list(db.session.scalars(query.order_by(Visit.starts_on.desc(), Visit.id.desc())))
+    waiting = [v for v in visits if v.status in request_rules.WAITING_STATUSES]
+    return render_template(
+        "visits/list.html",
+        visits=visits,
+        waiting=waiting,
+        others=[v for v in visits if v.status not in request_rules.WAITING_STATUSES],
+        labels=request_rules.STATUS_LABELS,
+        days_span=request_rules.days_span,
+        can_ask=can_ask_for_visit(current_user) or current_user.is_admin,
+    )
+
+
+@bp.route("/admin/visits/budget", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def budget():
+    """The programme's travel budget for each year: set, spent on approved visits, left."""
+    form = BudgetForm()
+    this_year = date.today().year
+    if request.method == "GET" and form.year.data is None:
+        form.year.data = request.args.get("year", type=int) or this_year
+        if not 2000 <= form.year.data <= 2100:
+            form.year.data = this_year
+        current = budget_rules.summary(form.year.data)
+        if current.is_set:
+            form.amount.data = current.amount_cents // 100
+    status = 200
+    if form.validate_on_submit():
+        try:
+            was, saved = budget_rules.set_budget(form.year.data, form.amount.data * 100)
+            db.session.commit()
+        except budget_rules.BudgetError as exc:
+            db.session.rollback()
+            form.amount.errors = [*form.amount.errors, str(exc)]
+        else:
+            said = budget_rules.dollars(saved.amount_cents)
+            flash(
+                f"The {saved.year} travel budget is now {said}"
+                + (f" (it was {budget_rules.dollars(was)})." if was is not None else "."),
+                "success",
+            )
+            return redirect(url_for("visits.budget", year=saved.year))
+    if request.method == "POST":
+        status = 400
+    years = set(budget_rules.budget_years()) | {this_year, this_year + 1}
+    return render_template(
+        "visits/budget.html",
+        form=form,
+        years=sorted(budget_rules.summaries(years), key=lambda s: -s.year),
+        dollars=budget_rules.dollars,
     ), status
 
 
