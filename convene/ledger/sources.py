@@ -205,7 +205,9 @@ def presence_rows(
 def pair_counts(kind: Kind, before: datetime | None = None, held_by: date | None = None) -> Select:
     """Per pair of cities (lower id first): how many occasions of this kind they shared, and
     when the last one was."""
-    presence = presence_rows(kind, before, held_by).cte(f"{kind.value}_presence")
+    rows = presence_rows(kind, before, held_by)
+    slim = rows.with_only_columns(*(rows.selected_columns[c] for c in ("occasion", "org", "at")))
+    presence = slim.cte(f"{kind.value}_presence")
     a, b = presence.alias("a"), presence.alias("b")
     return (
         sa.select(a.c.org, b.c.org, sa.func.count(), sa.func.max(a.c.at))
