@@ -411,3 +411,8 @@ def visit_approved_invitation(action: Action, member: Member, context: dict, met
     if events["visit"] is None:
         return None
     return invitation(events["visit"], member, method)
+
+
+def visit_person(action: Action) -> list[Member]:
+    """The person named on the visit, or taken off it."""
+    return the_member(action)

@@ -252,6 +252,31 @@ TABLE: dict[K, tuple[Told, ...]] = {
         Told(a.visit_champions, "visits/visit_approved", "Visit approved: {visit.title}",
              link="visit"),
     ),
+    # --- peer visits: its people, itinerary, moves and cancellations ---------------------
+    K.VISIT_PERSON_NAMED: (
+        Told(a.visit_person, "visits/person_named", "You are named on a visit: {visit.title}",
+             REQUEST, invitation=a.visit_approved_invitation, link="visit"),
+    ),
+    K.VISIT_PERSON_REMOVED: (
+        Told(a.visit_person, "visits/person_removed", "You are off the visit: {visit.title}",
+             CANCEL, invitation=a.visit_approved_invitation, link="visit"),
+    ),
+    K.VISIT_ITINERARY_CHANGED: (
+        Told(a.visit_named_people, "visits/itinerary_changed", "Itinerary changed: {visit.title}",
+             REQUEST, invitation=a.visit_approved_invitation, link="visit"),
+    ),
+    K.VISIT_MOVED: (
+        Told(a.visit_named_people, "visits/visit_moved", "Visit moved: {visit.title}", REQUEST,
+             invitation=a.visit_approved_invitation, link="visit"),
+        Told(a.visit_champions, "visits/visit_moved", "Visit moved: {visit.title}",
+             link="visit"),
+    ),
+    K.VISIT_CANCELLED: (
+        Told(a.visit_named_people, "visits/visit_cancelled", "Visit cancelled: {visit.title}",
+             CANCEL, invitation=a.visit_approved_invitation, link="visit"),
+        Told(a.visit_champions, "visits/visit_cancelled", "Visit cancelled: {visit.title}",
+             link="visit"),
+    ),
 }  # fmt: skip
 
 
