@@ -589,6 +589,100 @@ def _champion_handed_over(w):
     yield {member: None, champion: None}
 
 
+# --- peer visits: asking, answering, approving ----------------------------------------------
+
+
+@dataclass
+class VisitScene:
+    host_champion: Member
+    asking_champion: Member
+    request: object
+
+
+def _visit_scene(w: World) -> VisitScene:
+    """Louisville is asked by Boston (each with a champion; colleagues hear nothing)."""
+    from convene.visits.areas import add_area
+    from convene.visits.requests import NewRequest, VisitFormat
+
+    host_champion, asking_champion = w.make_member("champion"), w.make_member("champion")
+    w.make_member(organisation=host_champion.organisation)
+    w.make_member(organisation=asking_champion.organisation)
+    first = date.today() + timedelta(days=40)
+    request = NewRequest(
+        asking=asking_champion.organisation,
+        host=host_champion.organisation,
+        area=add_area("Open data"),
+        visit_format=VisitFormat.SITE_VISIT,
+        starts_on=first,
+        ends_on=first + timedelta(days=1),
+        problem="Open 311 data.",
+        intended_use="Publish ours.",
+    )
+    return VisitScene(host_champion, asking_champion, request)
+
+
+def _asked(w: World):
+    from convene.visits.requests import request_visit
+
+    scene = _visit_scene(w)
+    return scene, request_visit(scene.asking_champion, scene.request)
+
+
+@case(K.VISIT_REQUESTED)
+def _visit_requested(w):
+    from convene.visits.requests import request_visit
+
+    scene = _visit_scene(w)
+    yield
+    request_visit(scene.asking_champion, scene.request)
+    yield {scene.host_champion: None}
+
+
+@case(K.VISIT_ACCEPTED)
+def _visit_accepted(w):
+    from convene.visits.requests import answer_request
+
+    scene, visit = _asked(w)
+    yield
+    answer_request(scene.host_champion, visit.id, "accept")
+    yield {scene.asking_champion: None}
+
+
+@case(K.VISIT_DECLINED)
+def _visit_declined(w):
+    from convene.visits.requests import answer_request
+
+    scene, visit = _asked(w)
+    yield
+    answer_request(scene.host_champion, visit.id, "decline", reason="Our team is away.")
+    yield {scene.asking_champion: None}
+
+
+@case(K.VISIT_DATES_PROPOSED)
+def _visit_dates_proposed(w):
+    from convene.visits.requests import answer_request
+
+    scene, visit = _asked(w)
+    first = visit.starts_on + timedelta(days=14)
+    yield
+    answer_request(scene.host_champion, visit.id, "propose", starts_on=first, ends_on=first)
+    yield {scene.asking_champion: None}
+
+
+@case(K.VISIT_APPROVED)
+def _visit_approved(w):
+    from convene.visits.models import VisitParticipant, VisitSide
+    from convene.visits.requests import answer_request, approve_visit
+
+    scene, visit = _asked(w)
+    answer_request(scene.host_champion, visit.id, "accept")
+    going = w.make_member(organisation=scene.asking_champion.organisation)
+    db.session.add(VisitParticipant(visit_id=visit.id, member_id=going.id, side=VisitSide.VISITOR))
+    yield
+    approve_visit(w.admin, visit.id, None)
+    yield {going: REQUEST, scene.asking_champion: None, scene.host_champion: None}
+
+
 # --- the walk ------------------------------------------------------------------------------
 
 
