@@ -28,8 +28,8 @@ def public_calendar() -> Feed:
     return Feed(
         title="Public calendar",
         label="the public calendar",
-        description="Every call of the network, without join details, and the summit's "
-        "public agenda.",
+        description="Every call of the network, without join details, the summit's public "
+        "agenda, and visits between cities that are public.",
         endpoint="calendar.public",
         key="public-feed",
         page_url=url_for("convenings.upcoming") if _has("convenings.upcoming") else None,
