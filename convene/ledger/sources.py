@@ -76,7 +76,7 @@ class Interaction:
 
     kind: Kind
     on: date  # the day it happened (or starts), in the zone the ledger is read in
-    what: str  # "Open data portals (call)", "Summit 2016: Welcome dinner, Table 3"...
+    what: str  # "Open data portals", "Summit 2016, Cross-city dinner (Night 1), Table 3"...
     occasion_id: int  # the call's, table's, session's or visit's id
     is_planned: bool  # still ahead: an approved visit, a published table at a coming summit
     counts: bool = True  # adds to the tie's strength (see ties.py: what counts when)
@@ -228,9 +228,9 @@ def describe(kind: Kind, row, names: dict[int, str] | None = None, hosts=()) -> 
     if kind == Kind.CALL:
         return row.title or row.series
     if kind == Kind.TABLE:
-        return f"{row.summit}: {row.session}, {row.table} ({row.slot})"
+        return f"{row.summit}, {row.session} ({row.slot}), {row.table}"
     if kind == Kind.SOCIAL:
-        return f"{row.summit}: {row.session}"
+        return f"{row.summit}, {row.session}"
     label = FORMAT_LABELS.get(VisitFormat(row.format), "Visit")
     where = ", ".join(sorted((names or {}).get(h, "") for h in hosts if names and h in names))
     return f"{label} on {row.area.lower()}" + (f", hosted by {where}" if where else "")

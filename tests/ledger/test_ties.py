@@ -184,7 +184,7 @@ def test_a_citys_ledger_lists_how_and_when_strongest_first_and_who_it_has_not_me
         (Kind.CALL, date(2026, 3, 12), "Open data portals"),
     ]
     assert [(i.kind, i.what) for i in tulsa_row.interactions] == [
-        (Kind.TABLE, "Summit 2026: Cross-city dinner, Table 1 (Night 1)"),
+        (Kind.TABLE, "Summit 2026, Cross-city dinner (Night 1), Table 1"),
         (Kind.CALL, "Open data portals"),
     ]
     assert tulsa_row.tie.how == "1 summit table, 1 call"
