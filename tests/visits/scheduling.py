@@ -72,17 +72,21 @@ def name(visit: Visit, *members: Member) -> None:
 
 @pytest.fixture
 def scene(app, make_org, make_member):
+    calls = iter(range(1, 1_000))
+
     def factory(host_zone="America/Kentucky/Louisville", starts_on=None, **fields) -> Scene:
-        host = make_org("city", name="Louisville, KY", zone=host_zone)
-        guest = make_org("city", name="Mesa, AZ", zone="America/Phoenix")
+        n = next(calls)
+        again = "" if n == 1 else f" ({n})"
+        host = make_org("city", name=f"Louisville, KY{again}", zone=host_zone)
+        guest = make_org("city", name=f"Mesa, AZ{again}", zone="America/Phoenix")
         starts_on = starts_on or date.today() + timedelta(days=40)
         scene = Scene(
             host=host,
             guest=guest,
             host_champion=make_member("champion", organisation=host, name="Hana Host"),
             guest_champion=make_member("champion", organisation=guest, name="Gil Guest"),
-            hosts=[make_member(organisation=host, name=f"Host {n}") for n in (1, 2)],
-            guests=[make_member(organisation=guest, name=f"Guest {n}") for n in (1, 2)],
+            hosts=[make_member(organisation=host, name=f"Host {i}") for i in (1, 2)],
+            guests=[make_member(organisation=guest, name=f"Guest {i}") for i in (1, 2)],
             admin=make_member("admin", name="Ada Admin"),
             visit=make_visit(host, guest, starts_on, **fields),
         )
