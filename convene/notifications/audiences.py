@@ -333,6 +333,7 @@ def each_lost_seat(action: Action, member: Member) -> list[dict]:
     )
     return [{"slot": slot, "table": None} for slot in slots]
 
+
 # --- peer visits: asking, answering, approving ----------------------------------------------
 
 
@@ -396,6 +397,22 @@ def visit_named_people(action: Action) -> list[Member]:
 def visit_champions(action: Action) -> list[Member]:
     """The champions of every city taking part in the visit."""
     return _champions_of(set(_visit_city_ids(action)) | set(_asking_city_id(action)))
+
+
+def visit_report_readers(action: Action) -> list[Member]:
+    """The champions and the named people of the visit's other cities (not the city whose
+    report it is)."""
+    if action.visit_id is None:
+        return []
+    reporting = (action.details or {}).get("organisation_id")
+    others = [c for c in _visit_city_ids(action) if c != reporting]
+    named = select(VisitParticipant.member_id).where(VisitParticipant.visit_id == action.visit_id)
+    return _members(
+        select(Member).where(
+            Member.organisation_id.in_(others),
+            or_(Member.role == Role.CHAMPION, Member.id.in_(named)),
+        )
+    )
 
 
 def visit_approved_invitation(action: Action, member: Member, context: dict, method: str):

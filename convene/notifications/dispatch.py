@@ -50,6 +50,8 @@ def _links(context: dict) -> dict:
             links["item"] = links["summit"] + f"#item-{item.id}"
     if (visit := context.get("visit")) is not None:
         links["visit"] = external_url("visits.visit", visit_id=visit.id)
+        if slug := context["details"].get("report_city"):
+            links["report"] = external_url("visits.report", visit_id=visit.id, slug=slug)
     return links
 
 

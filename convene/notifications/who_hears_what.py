@@ -277,6 +277,13 @@ TABLE: dict[K, tuple[Told, ...]] = {
         Told(a.visit_champions, "visits/visit_cancelled", "Visit cancelled: {visit.title}",
              link="visit"),
     ),
+    # --- peer visits: after the visit (visits/reports.py) -----------------------------------
+    K.VISIT_HELD: (),  # the first report marks it held: nobody is told twice
+    K.VISIT_REPORTED: (
+        Told(a.visit_report_readers, "visits/report_published",
+             "{details[organisation]} published its report: {visit.title}", topic=NEWS,
+             link="report"),
+    ),
 }  # fmt: skip
 
 

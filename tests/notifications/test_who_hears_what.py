@@ -683,6 +683,62 @@ def _visit_approved(w):
     yield {going: REQUEST, scene.asking_champion: None, scene.host_champion: None}
 
 
+# --- peer visits: after the visit ------------------------------------------------------------
+
+
+def _visit_over(w: World):
+    """A visit Boston paid Louisville, approved and over, with a traveller named on it."""
+    from convene.types import utcnow
+    from convene.visits.areas import add_area
+    from convene.visits.models import (
+        Visit,
+        VisitCity,
+        VisitFormat,
+        VisitParticipant,
+        VisitSide,
+        VisitStatus,
+    )
+
+    scene = _visit_scene(w)
+    host, asking = scene.host_champion.organisation, scene.asking_champion.organisation
+    traveller = w.make_member(organisation=asking)
+    last = date.today() - timedelta(days=3)
+    visit = Visit(
+        title="Open data in Louisville", problem="p", intended_use="u",
+        format=VisitFormat.SITE_VISIT, status=VisitStatus.APPROVED, approved_at=utcnow(),
+        starts_on=last, ends_on=last, zone=host.zone, practice_area=add_area("311 data"),
+        requesting_organisation_id=asking.id,
+        cities=[VisitCity(organisation=host, side=VisitSide.HOST),
+                VisitCity(organisation=asking, side=VisitSide.VISITOR)],
+        participants=[VisitParticipant(member=traveller, side=VisitSide.VISITOR)],
+    )  # fmt: skip
+    db.session.add(visit)
+    db.session.flush()
+    return scene, visit, traveller
+
+
+@case(K.VISIT_HELD)
+def _visit_held(w):
+    from convene.visits.reports import save_report
+
+    scene, visit, traveller = _visit_over(w)
+    yield
+    save_report(visit, traveller.organisation, "Shown.", None, None, False, traveller)
+    yield {}  # history only
+
+
+@case(K.VISIT_REPORTED)
+def _visit_reported(w):
+    from convene.visits.reports import save_report
+
+    scene, visit, traveller = _visit_over(w)
+    host = scene.host_champion.organisation
+    yield
+    save_report(visit, host, "Our dashboard.", None, None, True, scene.host_champion)
+    # The other side: its champion and its people on the visit; not the host city's.
+    yield {scene.asking_champion: None, traveller: None}
+
+
 # --- the walk ------------------------------------------------------------------------------
 
 
