@@ -37,6 +37,7 @@ from convene.ledger.sources import (
     describe,
     occasions_with,
     pair_counts,
+    presence_rows,
 )
 from convene.types import utcnow
 from convene.zones import localize
@@ -176,19 +177,26 @@ class CityLedger:
 STRONGEST_SHOWN = 5
 
 
-def city_ledger(
-    city: Organisation, zone_name: str, now: datetime | None = None, all_cities=None
-) -> CityLedger:
-    """One city's connections: a query per kind of occasion, plus the list of cities."""
+def interactions(
+    zone_name: str,
+    city_id: int | None = None,
+    now: datetime | None = None,
+    names: Mapping[int, str] | None = None,
+) -> dict[Pair, list[Interaction]]:
+    """Each pair of cities with every occasion it shared, most recent first: a query per kind
+    of occasion, for the whole network or (with `city_id`) the pairs of one city. Visits are
+    those held; tables and sessions still ahead are listed as planned and do not count."""
     now = now or utcnow()
     today = localize(now, zone_name).date()
-    everyone = all_cities if all_cities is not None else cities()
-    by_id = {c.id: c for c in everyone}
-    found: dict[int, list[Interaction]] = defaultdict(list)
+    found: dict[Pair, list[Interaction]] = defaultdict(list)
     for kind in SOURCES:
-        rows = db.session.execute(occasions_with(kind, city.id, held_by=today)).all()
+        query = (
+            occasions_with(kind, city_id, held_by=today)
+            if city_id is not None
+            else presence_rows(kind, held_by=today)
+        )
         by_occasion: dict[int, list] = defaultdict(list)
-        for row in rows:
+        for row in db.session.execute(query):
             by_occasion[row.occasion].append(row)
         for occasion, present in by_occasion.items():
             hosts = [r.org for r in present if getattr(r, "side", None) == "host"]
@@ -197,20 +205,36 @@ def city_ledger(
             interaction = Interaction(
                 kind=kind,
                 on=on,
-                what=describe(kind, first, {c.id: c.name for c in everyone}, hosts),
+                what=describe(kind, first, names, hosts),
                 occasion_id=occasion,
                 is_planned=on > today,
                 counts=kind == Kind.VISIT or first.at < now,
             )
-            for other in {r.org for r in present} - {city.id}:
-                if other in by_id:
-                    found[other].append(interaction)
+            orgs = sorted({r.org for r in present})
+            for i, one in enumerate(orgs):
+                for other in orgs[i + 1 :]:
+                    if city_id is None or city_id in (one, other):
+                        found[frozenset((one, other))].append(interaction)
+    for shared in found.values():
+        shared.sort(key=lambda i: (i.on, i.what), reverse=True)
+    return dict(found)
+
+
+def city_ledger(
+    city: Organisation, zone_name: str, now: datetime | None = None, all_cities=None
+) -> CityLedger:
+    """One city's connections: a query per kind of occasion, plus the list of cities."""
+    everyone = all_cities if all_cities is not None else cities()
+    by_id = {c.id: c for c in everyone}
+    names = {c.id: c.name for c in everyone}
+    found = {
+        next(iter(pair - {city.id})): shared
+        for pair, shared in interactions(zone_name, city.id, now, names).items()
+    }
     connections = [
-        Connection(
-            city=by_id[other],
-            interactions=sorted(found[other], key=lambda i: (i.on, i.what), reverse=True),
-        )
-        for other in found
+        Connection(city=by_id[other], interactions=shared)
+        for other, shared in found.items()
+        if other in by_id
     ]
     connections.sort(key=lambda c: c.city.name)
     ranked = sorted(connections, key=lambda c: c.city.name)

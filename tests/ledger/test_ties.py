@@ -8,8 +8,10 @@ from convene.ledger.sources import Kind
 from convene.ledger.ties import (
     STRONG_TIE,
     WEIGHTS,
+    Tie,
     city_ledger,
     city_ties,
+    interactions,
     network_ties,
     people_from_tied_cities,
 )
@@ -222,3 +224,28 @@ def test_the_ledger_runs_a_query_per_kind_of_occasion(
     with count_queries() as q:
         city_ledger(mesa, ZONE)
     assert q.count == len(Kind) + 1  # and the list of cities
+
+
+def test_the_list_of_interactions_agrees_with_the_aggregate_for_every_pair(
+    make_city, make_member, held_call, make_ledger_summit, seat, sign_up, make_visit
+):
+    cities = [make_city(n) for n in ("Mesa", "Tulsa", "Boise", "Lincoln", "Tempe")]
+    people = [make_member(organisation=c) for c in cities for _ in range(2)]
+    held_call(people[0:6])
+    held_call(people[2:10], starts_at=PAST + timedelta(days=14), title="311 data")
+    summit = make_ledger_summit()
+    seat(summit, [people[0:3], people[3:7], people[7:10]])
+    sign_up(summit, people[1:9:2])
+    make_visit(cities[0], [cities[3], cities[4]], status="held")
+    listed = interactions(ZONE)
+    aggregated = network_ties(ZONE)
+    assert set(listed) == set(aggregated)
+    for pair_, shared in listed.items():
+        tie = Tie(cities=pair_)
+        for i in shared:
+            tie.add(i.kind, 1, i.on)
+        assert (tie.counts, tie.strength) == (aggregated[pair_].counts, aggregated[pair_].strength)
+        assert tie.last_on == aggregated[pair_].last_on
+    assert [i.what for i in listed[pair(cities[0], cities[3])]][0] == (
+        "Site visit on performance management"
+    )
