@@ -25,8 +25,10 @@ from convene.forms import Form
 from convene.history.wording import history_lines
 from convene.inputs import clamp_page
 from convene.ledger.ties import city_ties
+from convene.types import utcnow
 from convene.visits import areas as area_rules
 from convene.visits import budget as budget_rules
+from convene.visits import dashboard as dashboard_rules
 from convene.visits import reports as report_rules
 from convene.visits import requests as request_rules
 from convene.visits.forms import PracticeAreaForm, ReportForm, StrengthsForm
@@ -55,7 +57,7 @@ from convene.visits.strengths import (
     set_strengths,
 )
 from convene.visits.suggestions import suggestions_for
-from convene.zones import viewer_zone_name, zone_label
+from convene.zones import localize, viewer_zone_name, zone_label
 
 bp = Blueprint("visits", __name__)
 
@@ -749,3 +751,25 @@ def budget():
 
 # A scheduled visit's people, itinerary, move and cancellation (registered on this blueprint).
 from convene.visits import schedule_routes  # noqa: E402, F401
+
+# --- the visits dashboard (programme admins) ------------------------------------------------
+
+
+@bp.get("/admin/visits")
+@role_required(Role.ADMIN)
+def dashboard():
+    """Visits asked for, approved and held in a year, by city and by area, and the spend."""
+    today = localize(utcnow(), viewer_zone_name()).date()
+    year, problem = request.args.get("year", type=int), None
+    if year is None and request.args.get("year"):
+        problem = "That is not a year: showing this year."
+    elif year is not None and not 2000 <= year <= 2100:
+        problem, year = "Give a year from 2000 to 2100: showing this year.", None
+    board = dashboard_rules.visits_dashboard(year or today.year, today)
+    return render_template(
+        "visits/dashboard.html",
+        board=board,
+        problem=problem,
+        dollars=budget_rules.dollars,
+        has_budget_page="visits.budget" in current_app.view_functions,
+    )
