@@ -63,8 +63,8 @@ class World:
         return visit
 
 
-@pytest.fixture
-def world(app, make_org, make_member, client_for) -> World:
+@pytest.fixture(name="world")
+def world_fixture(app, make_org, make_member, client_for) -> World:
     area = add_area("Open data")
     db.session.commit()
     boston = make_org(name="Boston", slug="boston", zone="America/New_York")

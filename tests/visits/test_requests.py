@@ -19,7 +19,7 @@ from convene.visits.models import (
 )
 from convene.visits.requests import check_dates, days_span, zone_difference
 from tests.conftest import body_of
-from tests.visits.request_world import world  # noqa: F401  (a fixture)
+from tests.visits.request_world import world_fixture  # noqa: F401  (the `world` fixture)
 
 K = ActionKind
 
