@@ -233,4 +233,4 @@ def describe(kind: Kind, row, names: dict[int, str] | None = None, hosts=()) -> 
         return f"{row.summit}, {row.session}"
     label = FORMAT_LABELS.get(VisitFormat(row.format), "Visit")
     where = ", ".join(sorted((names or {}).get(h, "") for h in hosts if names and h in names))
-    return f"{label} on {row.area.lower()}" + (f", hosted by {where}" if where else "")
+    return f"{label}: {row.area}" + (f", hosted by {where}" if where else "")

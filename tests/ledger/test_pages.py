@@ -67,7 +67,7 @@ def test_a_citys_page_tells_how_and_when_strongest_first_and_who_it_has_not_met(
     strongest = html[html.index("Strongest ties") : html.index("<h2>Connections")]
     assert strongest.index("Boise, NY") < strongest.index("Tulsa, NY")
     assert "strongly tied" in strongest
-    assert "2026</time> · Site visit on performance management, hosted by Boise" in html
+    assert "2026</time> · Site visit: Performance management, hosted by Boise" in html
     assert "Summit table · Summit 2026, Cross-city dinner (Night 1), Table 1" in html
     assert "12 Mar 2026" in html
     never = html[html.index("Not yet connected") :]

@@ -182,7 +182,7 @@ def test_a_citys_ledger_lists_how_and_when_strongest_first_and_who_it_has_not_me
     assert [c.name for c in ledger.never] == ["Lincoln"]
     boise_row, tulsa_row = ledger.connections
     assert [(i.kind, i.on, i.what) for i in boise_row.interactions] == [
-        (Kind.VISIT, date(2026, 5, 4), "Site visit on performance management, hosted by Boise"),
+        (Kind.VISIT, date(2026, 5, 4), "Site visit: Performance management, hosted by Boise"),
         (Kind.CALL, date(2026, 3, 12), "Open data portals"),
     ]
     assert [(i.kind, i.what) for i in tulsa_row.interactions] == [
@@ -247,5 +247,5 @@ def test_the_list_of_interactions_agrees_with_the_aggregate_for_every_pair(
         assert (tie.counts, tie.strength) == (aggregated[pair_].counts, aggregated[pair_].strength)
         assert tie.last_on == aggregated[pair_].last_on
     assert [i.what for i in listed[pair(cities[0], cities[3])]][0] == (
-        "Site visit on performance management"
+        "Site visit: Performance management"
     )
