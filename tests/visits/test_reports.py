@@ -376,3 +376,25 @@ def test_the_reports_list_and_the_search_keep_their_queries(
     assert counts[0] == counts[1], counts
     assert f"{2 * 6} published reports" in page.get_data(as_text=True)
     assert f"{2 * 6} visit reports matching" in found.get_data(as_text=True)
+
+
+def test_the_visit_page_lists_each_citys_report(scene, client_for):
+    visit, _host, _visitor, people = scene
+    traveller = client_for(people["traveller"])
+    page = traveller.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "Write Tulsa, OK's report" in page
+    assert "Write Louisville, KY's report" not in page  # not theirs to write
+    traveller.post(f"/visits/{visit.id}/reports/tulsa/edit", data=FORM)
+    host_page = client_for(people["host_champion"]).get(f"/visits/{visit.id}")
+    text = host_page.get_data(as_text=True)
+    assert f'href="/visits/{visit.id}/reports/tulsa">read its report' in text
+    assert "Write Louisville, KY's report" in text
+
+
+def test_a_coming_visit_says_when_reports_are_written(
+    make_org, make_member, make_visit, client_for
+):
+    host, visitor = make_org(), make_org(slug="tulsa")
+    visit = make_visit(host, [visitor], ends_ago=-30)
+    page = client_for(make_member("champion", organisation=visitor)).get(f"/visits/{visit.id}")
+    assert "Each city writes a short report once the visit is over" in page.get_data(as_text=True)
