@@ -12,6 +12,7 @@ NAV = [
     ("Summit", "summit.index", None),
     ("Calendars", "calendar.index", None),
     ("Network", "ledger.network", Role.MEMBER),
+    ("Visits", "visits.index", Role.MEMBER),
     ("Hosting", "convenings.host_dashboard", Role.HOST),
     ("Subscribe", "calendar.subscribe", Role.MEMBER),
     ("Participation", "convenings.participation", Role.ADMIN),
@@ -31,6 +32,8 @@ DESCRIPTIONS = {
     "calendar.subscribe": "Your own calendar: your calls with their join details, and your "
     "summit programme.",
     "ledger.network": "Which cities have met, how and when: the network's ties, drawn.",
+    "visits.index": "Peer visits between cities: ask a city to show you how it works, "
+    "answer requests, and the visits you are named on.",
     "convenings.participation": "Who took part in what.",
     "accounts.organisations": "Cities, partners and the programme team.",
     "accounts.members": "Everyone with an account, by organisation and role.",
