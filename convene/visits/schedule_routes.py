@@ -36,6 +36,8 @@ from convene.visits.scheduling_forms import (
 )
 from convene.zones import zone_label
 
+FILE_STATUSES = (VisitStatus.APPROVED, VisitStatus.HELD, VisitStatus.CANCELLED)
+
 
 def _visit_page(visit: Visit, anchor: str = "") -> str:
     return url_for("visits.visit", visit_id=visit.id) + (f"#{anchor}" if anchor else "")
@@ -61,7 +63,15 @@ def _person_choices(visit: Visit) -> list[tuple[int, str]]:
 
 
 def visit_schedule_panel(visit: Visit) -> dict:
-    """What the visit page's people and itinerary sections need for the signed-in member."""
+    """What the visit page's people and itinerary sections need for the signed-in member
+    (worked out once per request: three sections ask)."""
+    panels = request.__dict__.setdefault("visit_schedule_panels", {})
+    if visit.id not in panels:
+        panels[visit.id] = _panel(visit)
+    return panels[visit.id]
+
+
+def _panel(visit: Visit) -> dict:
     may_change = can_change_visit(current_user, visit)
     name_form = None
     if may_change and participants.can_name_people(current_user, visit):
@@ -77,12 +87,13 @@ def visit_schedule_panel(visit: Visit) -> dict:
         "removable": set(participants.cities_for(current_user, visit))
         if may_change and visit.status in participants.OPEN_STATUSES
         else set(),
-        "items": sorted_items(visit),
+        "itinerary_items": sorted_items(visit),
         "item_form": item_form,
         "can_edit_items": item_form is not None,
         "can_move": may_change and visit.status in changes.MOVABLE,
         "can_cancel": may_change and visit.status in changes.CANCELLABLE,
         "zone_label": zone_label(visit.zone),
+        "has_file": visit.approved_at is not None and visit.status in FILE_STATUSES,
         "button_form": Form(formdata=None),
     }
 
@@ -296,11 +307,7 @@ def visit_ics(visit_id: int):
     visit = db.session.get(Visit, visit_id)
     if visit is None or not can_view_visit(current_user, visit):
         abort(404)
-    if visit.approved_at is None or visit.status not in (
-        VisitStatus.APPROVED,
-        VisitStatus.HELD,
-        VisitStatus.CANCELLED,
-    ):
+    if visit.approved_at is None or visit.status not in FILE_STATUSES:
         abort(404)
     events = [visit_event(visit, True)]
     events += [itinerary_item_event(item, visit) for item in sorted_items(visit)]

@@ -146,6 +146,43 @@ def test_taking_someone_off_sends_them_a_cancel_above_their_request(
     assert not [e for e in parse_all(feed) if e["uid"].startswith("visit-")]
 
 
+def test_the_visit_page_shows_its_people_and_itinerary_in_constant_queries(
+    scene, client_for, make_member, count_queries
+):
+    from datetime import time, timedelta
+
+    from convene.visits import itinerary
+
+    s = scene()
+    client = client_for(s.host_champion)
+    counts = []
+    for n in (3, 9):
+        while len(s.visit.participants) < n:
+            person = make_member(organisation=s.host if len(s.visit.participants) % 2 else s.guest)
+            participants.name_person(s.visit, person, s.admin)
+        while len(s.visit.itinerary) < n:
+            k = len(s.visit.itinerary)
+            day = s.visit.starts_on + timedelta(days=k % 2)
+            itinerary.add_item(
+                s.visit, itinerary.ItemInput(day, time(8 + k), time(9 + k), f"Item {k}"), s.admin
+            )
+        db.session.commit()
+        db.session.expire_all()
+        with count_queries() as q:
+            page = client.get(f"/visits/{s.visit.id}")
+        assert page.status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts
+    assert "Who is going" in page.text and "Item 8" in page.text
+    assert 'id="move-visit"' in page.text and 'id="cancel-visit"' in page.text
+    assert f"/visits/{s.visit.id}/visit.ics" in page.text
+    # A visitor named on it sees the people and the itinerary, and no buttons to change them.
+    named = s.visit.participants[0].member
+    page = client_for(named).get(f"/visits/{s.visit.id}")
+    assert "Who is going" in page.text and "Item 8" in page.text
+    assert "Take off" not in page.text and 'id="move-visit"' not in page.text
+
+
 def test_the_page_sections_show_people_and_offer_naming_to_champions(scene, client_for):
     s = scene()
     participants.name_person(s.visit, s.hosts[0], s.host_champion)
