@@ -238,3 +238,20 @@ def test_the_pages_run_the_same_queries_for_27_cities_and_270(
     many, seconds = measure(client_for(admin), count_queries, "city-000")
     assert many == few, (few, many)
     print(f"queries {few} at 27 cities and {many} at 270; seconds at 270: {seconds}")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "x" * 5000, "before\x00after", "one\r\ntwo", '"><script>x</script>', "..", "%ff%fe"],
+)
+def test_hostile_addresses_are_a_page_or_a_404_never_an_error(
+    value, client_for, make_member, scene
+):
+    from urllib.parse import quote
+
+    client = client_for(make_member())
+    page = client.get("/network", query_string={"city": value, "page": value})
+    assert page.status_code == 200
+    answer = client.get("/network/cities/" + quote(value, safe=""))
+    assert answer.status_code == 404
+    assert "x" * 5000 not in answer.get_data(as_text=True)
