@@ -25,6 +25,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 def test_the_ledger_pages_fit_a_phone_and_pass_the_rules(app, live_server, browser_page):
     assert load_demo()
     member = db.session.scalar(select(Member).where(Member.email == "member@demo.convene.test"))
+    # A name longer than a phone is wide, as people type them.
+    member.organisation.name = ("City of " + "Interoperabilityofcitywidedata" * 3)[:120]
+    db.session.commit()
     page = browser_page()
     page.set_viewport_size(PHONE)
     _sign_in(page, live_server.url, member)
