@@ -277,6 +277,12 @@ TABLE: dict[K, tuple[Told, ...]] = {
         Told(a.visit_champions, "visits/visit_cancelled", "Visit cancelled: {visit.title}",
              link="visit"),
     ),
+    K.VISIT_REINSTATED: (
+        Told(a.visit_named_people, "visits/visit_reinstated", "Visit back on: {visit.title}",
+             REQUEST, invitation=a.visit_approved_invitation, link="visit"),
+        Told(a.visit_champions, "visits/visit_reinstated", "Visit back on: {visit.title}",
+             link="visit"),
+    ),
     # --- peer visits: after the visit (visits/reports.py) -----------------------------------
     K.VISIT_HELD: (),  # the first report marks it held: nobody is told twice
     K.VISIT_REPORTED: (

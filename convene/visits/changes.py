@@ -5,7 +5,8 @@ everyone it concerns (its people by invitation, its cities' champions by email).
 A move keeps the rules a request has: the new first day at least VISIT_LEAD_DAYS ahead,
 at most VISIT_MAX_DAYS long, and within each host city's yearly cap when it changes year.
 Its itinerary moves with it, each item on the same day of the visit at the same wall time
-in the host city.
+in the host city. A cancelled visit that had been approved can be brought back while its
+days are far enough ahead, its hosts have room and its travel budget still fits.
 """
 
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from flask import current_app
 from convene.extensions import db
 from convene.history.actions import record_action
 from convene.history.models import ActionKind
+from convene.visits.budget import BudgetError, charge
 from convene.visits.itinerary import local_parts
 from convene.visits.models import (
     HOSTING_STATUSES,
@@ -98,16 +100,21 @@ def check_dates(visit: Visit, starts_on: date, ends_on: date, today: date) -> No
                 "stays in its year (cancel it and ask again for the other year).",
                 "starts_on",
             )
-        hosts = [c.organisation for c in visit.cities if c.side == VisitSide.HOST]
-        hosted = _hosted_in(starts_on.year, [h.id for h in hosts], visit.id)
-        for host in hosts:
-            cap = host.visits_hosted_cap
-            if cap is not None and hosted.get(host.id, 0) >= cap:
-                raise VisitChangeError(
-                    f"{host.name} hosts at most {cap} visits a year and has "
-                    f"{hosted.get(host.id, 0)} in {starts_on.year}.",
-                    "starts_on",
-                )
+        check_caps(visit, starts_on.year)
+
+
+def check_caps(visit: Visit, year: int) -> None:
+    """Each host city's yearly cap, counting the visits it hosts in `year` but this one."""
+    hosts = [c.organisation for c in visit.cities if c.side == VisitSide.HOST]
+    hosted = _hosted_in(year, [h.id for h in hosts], visit.id)
+    for host in hosts:
+        cap = host.visits_hosted_cap
+        if cap is not None and hosted.get(host.id, 0) >= cap:
+            raise VisitChangeError(
+                f"{host.name} hosts at most {cap} visits a year and has "
+                f"{hosted.get(host.id, 0)} in {year}.",
+                "starts_on",
+            )
 
 
 def move_visit(visit: Visit, starts_on: date, ends_on: date, actor, today: date) -> None:
@@ -163,6 +170,39 @@ def cancel_visit(visit: Visit, reason: str, actor) -> None:
         before=before,
         after={"status": VisitStatus.CANCELLED.value},
         reason=reason,
+    )
+
+
+def reinstate_visit(visit: Visit, actor, today: date) -> None:
+    """Bring back a cancelled visit that had been approved, on its days, if they are still
+    far enough ahead, its hosts have room that year and its travel budget still fits."""
+    if visit.status != VisitStatus.CANCELLED:
+        raise VisitChangeError("This visit is not cancelled.")
+    if visit.approved_at is None:
+        raise VisitChangeError(
+            "This visit was cancelled before it was approved: ask for it again instead."
+        )
+    lead = current_app.config.get("VISIT_LEAD_DAYS", 21)
+    if visit.starts_on < today + timedelta(days=lead):
+        raise VisitChangeError(
+            f"Its first day is less than {lead} days ahead now: ask for it again on other days."
+        )
+    check_caps(visit, visit.year)
+    try:
+        charge(visit, visit.travel_budget_cents)
+    except BudgetError as exc:
+        raise VisitChangeError(str(exc)) from exc
+    before = {"status": VisitStatus.CANCELLED.value, "reason": visit.cancel_reason}
+    visit.status = VisitStatus.APPROVED
+    visit.cancel_reason = None
+    visit.bump_sequence()
+    db.session.flush()
+    record_action(
+        ActionKind.VISIT_REINSTATED,
+        actor,
+        visit,
+        before=before,
+        after={"status": VisitStatus.APPROVED.value},
     )
 
 

@@ -18,7 +18,7 @@ from convene.extensions import db
 from convene.topics.models import Topic, TopicStatus
 from convene.visits.areas import add_area
 from convene.visits.budget import set_budget
-from convene.visits.changes import cancel_visit, move_visit
+from convene.visits.changes import cancel_visit, move_visit, reinstate_visit
 from convene.visits.itinerary import ItemInput, add_item
 from convene.visits.models import (
     CityStrength,
@@ -367,6 +367,12 @@ def _coming_visits(by_slug, areas, admin, today: date) -> None:
     cancelled = ask("providence-ri", "chattanooga-tn", "Programme evaluation", 9)
     approve(accept(cancelled), 1100)
     cancel_visit(cancelled, "Our evaluation lead has left; we will ask again.", admin)
+    # Cancelled by mistake, and brought back: its people hear it is back on.
+    back = ask("syracuse-ny", "providence-ri", "Open data", 10)
+    approve(accept(back), 500)
+    name_both_sides(back)
+    cancel_visit(back, "Cancelled by mistake.", admin)
+    reinstate_visit(back, admin, today)
 
 
 def load_visits(today: date | None = None) -> None:

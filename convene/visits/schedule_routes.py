@@ -33,6 +33,7 @@ from convene.visits.scheduling_forms import (
     ItineraryItemForm,
     MoveVisitForm,
     NamePersonForm,
+    ReinstateVisitForm,
 )
 from convene.zones import zone_label
 
@@ -92,6 +93,9 @@ def _panel(visit: Visit) -> dict:
         "can_edit_items": item_form is not None,
         "can_move": may_change and visit.status in changes.MOVABLE,
         "can_cancel": may_change and visit.status in changes.CANCELLABLE,
+        "can_reinstate": may_change
+        and visit.status == VisitStatus.CANCELLED
+        and visit.approved_at is not None,
         "zone_label": zone_label(visit.zone),
         "has_file": visit.approved_at is not None and visit.status in FILE_STATUSES,
         "button_form": Form(formdata=None),
@@ -294,6 +298,28 @@ def cancel_visit(visit_id: int):
     status = 400 if request.method == "POST" else 200
     return render_template(
         "visits/cancel_form.html", visit=visit, form=form, problem=problem
+    ), status
+
+
+@bp.route("/visits/<int:visit_id>/reinstate", methods=["GET", "POST"])
+@login_required
+def reinstate_visit(visit_id: int):
+    visit = _visit_for_change(visit_id)
+    form = ReinstateVisitForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            changes.reinstate_visit(visit, current_user, date.today())
+            db.session.commit()
+        except changes.VisitChangeError as exc:
+            db.session.rollback()
+            problem = str(exc)
+        else:
+            flash("The visit is back on; its people and its cities' champions are told.", "success")
+            return redirect(_visit_page(visit))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "visits/reinstate_form.html", visit=visit, form=form, problem=problem
     ), status
 
 

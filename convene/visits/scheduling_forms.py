@@ -60,3 +60,7 @@ class CancelVisitForm(Form):
         description="Sent to the people named on the visit and the champions of its cities.",
     )
     submit = SubmitField("Cancel the visit")
+
+
+class ReinstateVisitForm(Form):
+    submit = SubmitField("Bring the visit back")

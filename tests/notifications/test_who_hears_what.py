@@ -739,6 +739,94 @@ def _visit_reported(w):
     yield {scene.asking_champion: None, traveller: None}
 
 
+# --- peer visits: its people, itinerary, moves and cancellations -----------------------------
+
+
+def _visit_scheduled(w: World, named: bool = True):
+    """Boston's approved visit to Louisville, with one person of each city named on it
+    (or not yet); the champions of both cities hear of moves and cancellations."""
+    from convene.visits.models import VisitParticipant, VisitSide
+    from tests.visits.scheduling import make_visit
+
+    scene = _visit_scene(w)
+    host, asking = scene.host_champion.organisation, scene.asking_champion.organisation
+    visit = make_visit(host, asking, date.today() + timedelta(days=40))
+    guest, local = w.make_member(organisation=asking), w.make_member(organisation=host)
+    if named:
+        db.session.add_all(
+            [
+                VisitParticipant(visit=visit, member=guest, side=VisitSide.VISITOR),
+                VisitParticipant(visit=visit, member=local, side=VisitSide.HOST),
+            ]
+        )
+        db.session.flush()
+    return scene, visit, guest, local
+
+
+@case(K.VISIT_PERSON_NAMED)
+def _visit_person_named(w):
+    from convene.visits.participants import name_person
+
+    scene, visit, guest, _local = _visit_scheduled(w, named=False)
+    yield
+    name_person(visit, guest, scene.asking_champion)
+    yield {guest: REQUEST}
+
+
+@case(K.VISIT_PERSON_REMOVED)
+def _visit_person_removed(w):
+    from convene.visits.participants import remove_person
+
+    scene, visit, guest, _local = _visit_scheduled(w)
+    yield
+    remove_person(visit, guest, scene.asking_champion)
+    yield {guest: CANCEL}
+
+
+@case(K.VISIT_ITINERARY_CHANGED)
+def _visit_itinerary_changed(w):
+    from datetime import time
+
+    from convene.visits.itinerary import ItemInput, add_item
+
+    scene, visit, guest, local = _visit_scheduled(w)
+    yield
+    add_item(visit, ItemInput(visit.starts_on, time(9), time(10), "Tour"), scene.host_champion)
+    yield {guest: REQUEST, local: REQUEST}
+
+
+@case(K.VISIT_MOVED)
+def _visit_moved(w):
+    from convene.visits.changes import move_visit
+
+    scene, visit, guest, local = _visit_scheduled(w)
+    later = visit.starts_on + timedelta(days=7)
+    yield
+    move_visit(visit, later, later, scene.host_champion, date.today())
+    yield {guest: REQUEST, local: REQUEST, scene.host_champion: None, scene.asking_champion: None}
+
+
+@case(K.VISIT_CANCELLED)
+def _visit_cancelled(w):
+    from convene.visits.changes import cancel_visit
+
+    scene, visit, guest, local = _visit_scheduled(w)
+    yield
+    cancel_visit(visit, "Our data team is away.", scene.host_champion)
+    yield {guest: CANCEL, local: CANCEL, scene.host_champion: None, scene.asking_champion: None}
+
+
+@case(K.VISIT_REINSTATED)
+def _visit_reinstated(w):
+    from convene.visits.changes import cancel_visit, reinstate_visit
+
+    scene, visit, guest, local = _visit_scheduled(w)
+    cancel_visit(visit, "Our data team is away.", scene.host_champion)
+    yield
+    reinstate_visit(visit, w.admin, date.today())
+    yield {guest: REQUEST, local: REQUEST, scene.host_champion: None, scene.asking_champion: None}
+
+
 # --- the walk ------------------------------------------------------------------------------
 
 

@@ -207,6 +207,51 @@ def test_a_held_or_declined_visit_is_neither_moved_nor_cancelled(scene):
             changes.move_visit(s.visit, start, start, s.admin, TODAY)
 
 
+def test_a_cancelled_visit_brought_back_is_in_its_peoples_calendars_again(
+    scene, client_for, deliver_mail
+):
+    s = scene()
+    name(s.visit, s.guests[0])
+    changes.cancel_visit(s.visit, "By mistake", s.admin)
+    db.session.commit()
+    cancel = [m for m in deliver_mail() if s.guests[0].email in m["To"]][-1]
+    response = client_for(s.guest_champion).post(f"/visits/{s.visit.id}/reinstate")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (s.visit.status, s.visit.cancel_reason) == (VisitStatus.APPROVED, None)
+    back = deliver_mail()
+    assert _heard(back) == {
+        s.guests[0].email: "REQUEST",
+        s.guest_champion.email: None,
+        s.host_champion.email: None,
+    }
+    [request] = [m for m in back if s.guests[0].email in m["To"]]
+    assert _sequence(request) > _sequence(cancel)
+    assert "STATUS:CONFIRMED" in calendar_part(request).get_content()
+    with pytest.raises(VisitChangeError, match="not cancelled"):
+        changes.reinstate_visit(s.visit, None, TODAY)
+
+
+def test_bringing_back_keeps_the_rules(scene, make_org):
+    s = scene(status=VisitStatus.CANCELLED, approved_at=None)
+    with pytest.raises(VisitChangeError, match="before it was approved"):
+        changes.reinstate_visit(s.visit, None, TODAY)
+    s = scene(status=VisitStatus.CANCELLED, starts_on=TODAY + timedelta(days=10))
+    with pytest.raises(VisitChangeError, match="less than 21 days ahead"):
+        changes.reinstate_visit(s.visit, None, TODAY)
+    s = scene(status=VisitStatus.CANCELLED)
+    s.host.visits_hosted_cap = 1
+    make_visit(s.host, make_org("city"), s.visit.starts_on + timedelta(days=3))
+    with pytest.raises(VisitChangeError, match="hosts at most 1 visits"):
+        changes.reinstate_visit(s.visit, None, TODAY)
+    db.session.rollback()
+    s = scene(status=VisitStatus.CANCELLED, travel_budget_cents=50_000)
+    with pytest.raises(VisitChangeError, match="No travel budget is set"):
+        changes.reinstate_visit(s.visit, None, TODAY)
+    db.session.rollback()
+    assert s.visit.status == VisitStatus.CANCELLED
+
+
 # --- the itinerary --------------------------------------------------------------------------
 
 
