@@ -75,6 +75,7 @@ class ReminderKind(enum.StrEnum):
     AGENDA_ITEM = "agenda_item"  # a picked breakout or site visit
     SOCIAL_SESSION = "social_session"  # a place at an open social session
     SESSION_SLOT = "session_slot"  # a seat at a published table
+    VISIT = "visit"  # a peer visit the member is named on
 
 
 class SentReminder(db.Model):

@@ -2,6 +2,8 @@
 
 What is reminded, REMINDER_HOURS (default 24) before it starts:
 - a call they said yes or maybe to (agenda, how to join, the call's .ics);
+- a peer visit they are named on, before it opens (its first itinerary item, else 09:00 on
+  its first day in the host city), with its itinerary and the visit's .ics;
 - the summit, for a confirmed registration: before its opening (the first agenda item,
   else 09:00 on its first day, venue time), with their own programme day by day and the
   registration's .ics. Plenaries are for everyone, so they are in this one message;
@@ -234,6 +236,54 @@ def _due_summits(now: datetime, until: datetime) -> list[Due]:
     return due
 
 
+VISIT_OPENS_AT = time(9, 0)  # the host city's time, for a visit with no itinerary yet
+
+
+def visit_opening(visit) -> datetime | None:
+    """When a visit starts for its people: its first itinerary item, else 09:00 on its
+    first day in the host city (None if the visit's zone is unusable)."""
+    if visit.itinerary:
+        return min(item.starts_at for item in visit.itinerary)
+    try:
+        return to_utc(visit.starts_on, VISIT_OPENS_AT, visit.zone)
+    except ValueError:
+        log.warning("reminders: visit %s has no usable zone", visit.id)
+        return None
+
+
+def _due_visits(now: datetime, until: datetime) -> list[Due]:
+    """Scheduled visits opening within the lead time, for each person named on them."""
+    from sqlalchemy.orm import selectinload
+
+    from convene.visits.models import Visit, VisitParticipant, VisitStatus
+
+    visits = db.session.scalars(
+        select(Visit)
+        .where(
+            Visit.status == VisitStatus.APPROVED,
+            Visit.starts_on >= (now - timedelta(days=2)).date(),
+            Visit.starts_on <= (until + timedelta(days=2)).date(),
+        )
+        .options(selectinload(Visit.itinerary))
+    ).all()
+    due = []
+    for visit in visits:
+        opening = visit_opening(visit)
+        if opening is None or not now < opening <= until:
+            continue
+        members = db.session.scalars(
+            select(VisitParticipant.member_id)
+            .join(Member, Member.id == VisitParticipant.member_id)
+            .where(
+                VisitParticipant.visit_id == visit.id,
+                Member.active.is_(True),
+                _unsent(ReminderKind.VISIT, VisitParticipant.member_id, visit.id, opening),
+            )
+        )
+        due += [Due(opening, ReminderKind.VISIT, visit.id, m) for m in members]
+    return due
+
+
 def due_reminders(now: datetime | None = None) -> list[Due]:
     """Every reminder whose time has come and that has not gone, soonest first."""
     now = now or utcnow()
@@ -245,6 +295,7 @@ def due_reminders(now: datetime | None = None) -> list[Due]:
         _due_agenda_items,
         _due_social_sessions,
         _due_session_slots,
+        _due_visits,
     ):
         found += finder(now, until)
     return sorted(found)
@@ -495,12 +546,40 @@ def _session_slot(due: Due, member: Member) -> Composer | None:
     return compose
 
 
+def _visit(due: Due, member: Member) -> Composer | None:
+    from convene.calendar.visit_events import visit_event, visit_link
+    from convene.visits.models import Visit, VisitStatus
+
+    visit = db.session.get(Visit, due.thing_id)
+    if (
+        visit is None
+        or visit.status != VisitStatus.APPROVED
+        or visit_opening(visit) != due.starts_at
+        or not any(p.member_id == member.id for p in visit.participants)
+    ):
+        return None
+
+    def compose() -> None:
+        _remind(
+            member,
+            f"Reminder: {visit.title}, {visit.starts_on:%a %-d %b}",
+            "visit",
+            invitation(visit_event(visit), member, REQUEST),
+            visit=visit,
+            opening=due.starts_at,
+            link=visit_link(visit.id),
+        )
+
+    return compose
+
+
 COMPOSERS: dict[ReminderKind, Callable[[Due, Member], Composer | None]] = {
     ReminderKind.CALL: _call,
     ReminderKind.SUMMIT: _summit,
     ReminderKind.AGENDA_ITEM: _agenda_item,
     ReminderKind.SOCIAL_SESSION: _social_session,
     ReminderKind.SESSION_SLOT: _session_slot,
+    ReminderKind.VISIT: _visit,
 }
 
 

@@ -99,6 +99,19 @@ def _set_kinds(kinds) -> None:
         )
 
 
+REMINDER_KINDS = ("call", "summit", "agenda_item", "social_session", "session_slot")
+
+
+def _set_reminder_kinds(kinds) -> None:
+    """Reminders before a peer visit are a kind of their own."""
+    with op.batch_alter_table("sent_reminders", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_sent_reminders_reminder_kind"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_sent_reminders_reminder_kind"),
+            sa.text("kind IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"),
+        )
+
+
 def upgrade():
     op.create_table(
         "practice_areas",
@@ -444,9 +457,12 @@ def upgrade():
         for name, check in ORGANISATION_CHECKS:
             batch_op.create_check_constraint(op.f(f"ck_organisations_{name}"), sa.text(check))
     _set_kinds(KINDS + NEW_KINDS)
+    _set_reminder_kinds(REMINDER_KINDS + ("visit",))
 
 
 def downgrade():
+    op.execute(sa.text("DELETE FROM sent_reminders WHERE kind = 'visit'"))
+    _set_reminder_kinds(REMINDER_KINDS)
     op.execute(
         sa.text(
             "DELETE FROM actions WHERE kind IN (" + ", ".join(f"'{k}'" for k in NEW_KINDS) + ")"

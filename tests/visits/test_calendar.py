@@ -274,3 +274,32 @@ def test_the_visits_calendar_file_is_for_those_who_may_see_it(scene, client_for,
     assert uids == {f"visit-{s.visit.id}", f"visit-item-{item.id}"}
     assert client_for(make_member()).get(url).status_code == 404
     assert client_for(s.guests[1]).get(url).status_code == 404
+
+
+def test_its_people_are_reminded_once_before_it_opens(scene, deliver_mail):
+    from convene.notifications.reminders import send_reminders
+
+    s = scene(starts_on=date(2027, 6, 8), ends_on=date(2027, 6, 9))
+    name(s.visit, s.guests[0], s.hosts[0])
+    tour = _add(s.visit, date(2027, 6, 8), time(10), time(12), "Welcome")
+    deliver_mail()
+    opening = tour.starts_at  # 14:00 UTC
+    assert send_reminders(opening - timedelta(hours=25)) == 0  # not yet
+    assert send_reminders(opening - timedelta(hours=23)) == 2
+    assert send_reminders(opening - timedelta(hours=22)) == 0  # once
+    mail = {m["To"].addresses[0].addr_spec: m for m in deliver_mail()}
+    assert set(mail) == {s.guests[0].email, s.hosts[0].email}
+    text = mail[s.guests[0].email].get_body(("plain",)).get_content()
+    assert "Starts Tue 8 Jun 2027, 10:00 EDT in Louisville" in text
+    assert "Welcome" in text and "07:00 MST for you" in text  # Mesa's own time
+    # Moved, a fresh one for the new opening; cancelled, none.
+    from convene.visits import changes
+
+    s.visit.status = VisitStatus.APPROVED
+    changes.move_visit(s.visit, date(2027, 6, 15), date(2027, 6, 16), None, date(2027, 5, 1))
+    db.session.commit()
+    assert send_reminders(tour.starts_at - timedelta(hours=23)) == 2
+    changes.move_visit(s.visit, date(2027, 6, 22), date(2027, 6, 23), None, date(2027, 5, 1))
+    changes.cancel_visit(s.visit, "Called off", None)
+    db.session.commit()
+    assert send_reminders(tour.starts_at - timedelta(hours=23)) == 0
