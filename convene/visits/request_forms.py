@@ -155,5 +155,5 @@ class BudgetForm(Form):
     submit = SubmitField("Save the budget")
 
     def validate_year(self, field) -> None:
-        if not 2000 <= field.data <= 2100:
+        if field.data is not None and not 2000 <= field.data <= 2100:
             raise ValidationError("Give a year from 2000 to 2100.")

@@ -270,7 +270,8 @@ def lock_visit(visit_id: int) -> Visit:
     return visit
 
 
-def _moved_on(visit: Visit) -> VisitConflict:
+def moved_on(visit: Visit) -> VisitConflict:
+    """What to tell someone whose step came after the visit moved on."""
     said = {
         VisitStatus.DATES_PROPOSED: "the host city has already proposed other dates",
         VisitStatus.ACCEPTED: "it has already been accepted",
@@ -318,7 +319,7 @@ def answer_request(
     reason = (reason or "").strip()[:REASON_MAX] or None
     visit = lock_visit(visit_id)
     if visit.status != VisitStatus.REQUESTED:
-        raise _moved_on(visit)
+        raise moved_on(visit)
     if not can_answer(actor, visit):
         raise VisitRequestError("Only the host city's champion answers this request.")
     now = utcnow()
@@ -363,7 +364,7 @@ def answer_proposal(actor: Member, visit_id: int, take: bool, today: date | None
     approval) or withdraws its request."""
     visit = lock_visit(visit_id)
     if visit.status != VisitStatus.DATES_PROPOSED:
-        raise _moved_on(visit)
+        raise moved_on(visit)
     if not can_answer_proposal(actor, visit):
         raise VisitRequestError("Only the asking city's champion answers the proposed dates.")
     before = _dates(visit)
@@ -406,7 +407,7 @@ def approve_visit(
         raise VisitRequestError("A travel budget cannot be negative.", "travel_budget")
     visit = lock_visit(visit_id)
     if visit.status != VisitStatus.ACCEPTED:
-        raise _moved_on(visit)
+        raise moved_on(visit)
     if visit.ends_on < (today or today_in(visit.zone)):
         raise VisitRequestError("This visit's dates have passed: it cannot be approved.")
     try:

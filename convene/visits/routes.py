@@ -582,15 +582,20 @@ def _refused(visit_id: int, exc, form_name: str, form, fallback: str):
     return _visit_page(visit, code, **{form_name: form})
 
 
-@bp.post("/visits/<int:visit_id>/answer")
+@bp.route("/visits/<int:visit_id>/answer", methods=["GET", "POST"])
 @login_required
 def answer(visit_id: int):
     """The host city's champion accepts, declines or proposes other dates."""
     visit = _viewable_visit(visit_id)
+    if request.method == "GET":  # the form's own address, reloaded after a refusal
+        return _visit_page(visit)
     form = AnswerForm()
+    if visit.status != VisitStatus.REQUESTED:
+        flash(str(request_rules.moved_on(visit)), "error")
+        return _visit_page(visit, 409)
+    if not can_answer(current_user, visit):
+        abort(403)
     if not form.validate_on_submit():
-        if not can_answer(current_user, visit):
-            abort(403 if visit.status == VisitStatus.REQUESTED else 409)
         return _visit_page(visit, 400, answer_form=form)
     try:
         request_rules.answer_request(
@@ -618,16 +623,21 @@ def answer(visit_id: int):
     return redirect(url_for("visits.visit", visit_id=visit_id))
 
 
-@bp.post("/visits/<int:visit_id>/proposal")
+@bp.route("/visits/<int:visit_id>/proposal", methods=["GET", "POST"])
 @login_required
 def answer_proposal(visit_id: int):
     """The asking city's champion takes the host's other dates, or withdraws."""
     visit = _viewable_visit(visit_id)
+    if request.method == "GET":
+        return _visit_page(visit)
     form = ProposalForm()
     take, withdraw = bool(form.take.data), bool(form.withdraw.data)
+    if visit.status != VisitStatus.DATES_PROPOSED:
+        flash(str(request_rules.moved_on(visit)), "error")
+        return _visit_page(visit, 409)
+    if not can_answer_proposal(current_user, visit):
+        abort(403)
     if not form.validate_on_submit() or take == withdraw:
-        if not can_answer_proposal(current_user, visit):
-            abort(403 if visit.status == VisitStatus.DATES_PROPOSED else 409)
         form.form_errors.append("Take the proposed dates, or withdraw the request.")
         return _visit_page(visit, 400, proposal_form=form)
     try:
@@ -651,15 +661,17 @@ def answer_proposal(visit_id: int):
     return redirect(url_for("visits.visit", visit_id=visit_id))
 
 
-@bp.post("/visits/<int:visit_id>/approve")
+@bp.route("/visits/<int:visit_id>/approve", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def approve(visit_id: int):
     """A programme admin schedules an accepted visit, with an optional travel budget."""
     visit = _viewable_visit(visit_id)
+    if request.method == "GET":
+        return _visit_page(visit)
     form = ApproveForm()
     if not form.validate_on_submit():
         if visit.status != VisitStatus.ACCEPTED:
-            flash(request_rules._moved_on(visit).args[0], "error")
+            flash(str(request_rules.moved_on(visit)), "error")
             return _visit_page(visit, 409)
         return _visit_page(visit, 400, approve_form=form)
     dollars = form.travel_budget.data

@@ -29,6 +29,7 @@ from convene.summit.models import (
 )
 from convene.summit.seating import add_must_not_pair, confirmed_attendees
 from convene.types import utcnow
+from convene.visits.models import Visit
 
 ROLES = [Role.MEMBER, Role.CHAMPION, Role.HOST, Role.ADMIN]
 ANONYMOUS = "anonymous"
@@ -210,6 +211,14 @@ def seed_paths() -> list[str]:
     seeds += ["/admin/organisations", "/admin/members", "/sign-in", "/password/forgot"]
     for slug in db.session.scalars(select(Summit.slug)):
         seeds.append(f"/summit/{slug}")
+    # A visit at each step, at the address of that step's form (a page per endpoint).
+    for status, step in (("requested", "answer"), ("dates_proposed", "proposal"),
+                         ("accepted", "approve")):  # fmt: skip
+        visit_id = db.session.scalar(
+            select(Visit.id).where(Visit.status == status).order_by(Visit.id).limit(1)
+        )
+        if visit_id is not None:
+            seeds.append(f"/visits/{visit_id}/{step}")
     # Cities first, in id order: the first one holds the pending invitation.
     organisations = select(Organisation.slug).order_by(
         (Organisation.kind != OrganisationKind.CITY), Organisation.id

@@ -268,7 +268,7 @@ def test_other_dates_are_proposed_then_taken(world, deliver_mail):
     assert visit.proposed_starts_on is None
     (mail,) = deliver_mail()
     assert mail["To"].addresses[0].addr_spec == world.host_champion.email
-    assert "Boston took the dates you proposed" in body_of(mail)
+    assert "Boston took the days you proposed (Bea Boston)" in body_of(mail)
 
 
 def test_the_asking_city_may_withdraw_instead(world, deliver_mail):
@@ -398,6 +398,7 @@ def test_the_budget_page_refuses_bad_input(world):
     admin = world.client_for(world.admin)
     for data, message in [
         ({"year": 1999, "amount": 10}, "Give a year from 2000 to 2100."),
+        ({"year": "next", "amount": 10}, "Not a valid integer value."),
         ({"year": 2027, "amount": -1}, "Give a whole number from 0 to 10,000,000."),
         ({"year": 2027, "amount": ""}, "Give the budget."),
         ({"year": 2027, "amount": "lots"}, "Not a valid integer value."),
