@@ -75,20 +75,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
+def _setting(name: str, default: int) -> int:
+    """A whole-number setting of the app (the default outside one, as in a plain test)."""
+    return int(current_app.config.get(name, default)) if has_app_context() else default
+
+
 def lead_days() -> int:
-    return (
-        int(current_app.config.get("VISIT_LEAD_DAYS", DEFAULT_LEAD_DAYS))
-        if (has_app_context())
-        else DEFAULT_LEAD_DAYS
-    )
+    """How many days ahead a visit is asked for, at least (VISIT_LEAD_DAYS)."""
+    return _setting("VISIT_LEAD_DAYS", DEFAULT_LEAD_DAYS)
 
 
 def max_days() -> int:
-    return (
-        int(current_app.config.get("VISIT_MAX_DAYS", DEFAULT_MAX_DAYS))
-        if (has_app_context())
-        else DEFAULT_MAX_DAYS
-    )
+    """How many days a visit lasts, at most (VISIT_MAX_DAYS)."""
+    return _setting("VISIT_MAX_DAYS", DEFAULT_MAX_DAYS)
 
 
 def today_in(zone: str) -> date:
