@@ -232,12 +232,6 @@ def search_reports(search: str | None, limit: int = SEARCH_LIMIT) -> tuple[list,
     return list(db.session.scalars(stmt.limit(limit))), total or 0
 
 
-def report_label(report: VisitReport) -> str:
-    """ "Louisville, KY (host): 311 dashboards", as lists show it."""
-    side = "host" if report.side == VisitSide.HOST else "visitors"
-    return f"{report.organisation.label} ({side}): {report.visit.title}"
-
-
 def days_label(visit: Visit) -> str:
     """ "12 March 2026", "12 to 14 March 2026", "30 March to 2 April 2026": a visit's days
     are calendar days where it takes place, the same for every reader."""

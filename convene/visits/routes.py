@@ -292,7 +292,6 @@ def learn():
 REPORTS_PAGE_SIZE = 20
 bp.add_app_template_global(report_rules.excerpt, "report_excerpt")
 bp.add_app_template_global(report_rules.days_label, "visit_days")
-bp.add_app_template_global(report_rules.report_label, "report_label")
 bp.add_app_template_global(report_rules.is_held, "visit_is_held")
 bp.add_app_template_global(can_report, "can_report_visit")
 
