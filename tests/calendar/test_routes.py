@@ -211,7 +211,7 @@ def test_building_a_feed_runs_a_fixed_number_of_queries(
                 assert client.get(url).status_code == 200
             counts.append((url, q.count))
     assert counts[:3] == [(u, c) for u, c in counts[3:]]
-    assert max(c for _u, c in counts) <= 4
+    assert max(c for _u, c in counts) <= 5  # the stamps, then a query per source at most
     # Unchanged: one read of the feed stamp answers it, on its own small pool.
     client.get("/calendar/public.ics")
     checkouts = []
