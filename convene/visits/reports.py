@@ -121,6 +121,16 @@ def report_for(visit: Visit, organisation_id: int) -> VisitReport | None:
     return next((r for r in visit.reports if r.organisation_id == organisation_id), None)
 
 
+def _lock(visit: Visit) -> None:
+    """Hold the visit's row until the transaction ends, re-reading its status and days."""
+    db.session.scalar(
+        sa.select(Visit)
+        .where(Visit.id == visit.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def save_report(
     visit: Visit,
     organisation: Organisation,
@@ -133,8 +143,13 @@ def save_report(
 ) -> VisitReport:
     """Write (or rewrite) a city's report. A published report stays published; publishing
     needs something written, and is recorded (once) in the visit's history. The first report
-    on a visit whose days are over marks it held."""
+    on a visit whose days are over marks it held.
+
+    The visit's row is locked first, so two cities writing at the same moment mark it held
+    once, and two people of one city saving its first report write one row (the second
+    finds the first's)."""
     now = now or utcnow()
+    _lock(visit)
     side = side_of(visit, organisation.id)
     if side is None:
         raise ReportError(f"{organisation.name} did not take part in this visit.")
@@ -147,7 +162,11 @@ def save_report(
     shown = (shown or "").strip() or None
     will_try = (will_try or "").strip() or None
     parsed = parse_links(links)
-    report = report_for(visit, organisation.id)
+    report = db.session.scalar(
+        sa.select(VisitReport)
+        .where(VisitReport.visit_id == visit.id, VisitReport.organisation_id == organisation.id)
+        .execution_options(populate_existing=True)
+    )
     publishing = publish and (report is None or not report.is_published)
     if (publish or (report is not None and report.is_published)) and not (shown or will_try):
         raise ReportError("Write what was shown or what the visitors will try before publishing.")

@@ -398,3 +398,62 @@ def test_a_coming_visit_says_when_reports_are_written(
     visit = make_visit(host, [visitor], ends_ago=-30)
     page = client_for(make_member("champion", organisation=visitor)).get(f"/visits/{visit.id}")
     assert "Each city writes a short report once the visit is over" in page.get_data(as_text=True)
+
+
+# --- races (PostgreSQL) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_record(monkeypatch):
+    """Recording holds the visit's lock a little longer, so racing saves meet at the lock."""
+    import time
+
+    real = reports.record_action
+
+    def slow(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "record_action", slow)
+
+
+@pytest.mark.postgres_only
+def test_both_cities_publishing_at_once_mark_the_visit_held_once(scene, make_app, slow_record):
+    from tests.summit.http_races import race_requests, racing_apps, status_codes
+
+    visit, _host, _visitor, people = scene
+    answers = race_requests(
+        racing_apps(make_app, 2),
+        [
+            (people["host_champion"], "POST", f"/visits/{visit.id}/reports/louisville/edit", FORM),
+            (people["visitor_champion"], "POST", f"/visits/{visit.id}/reports/tulsa/edit", FORM),
+        ],
+    )
+    assert status_codes(answers) == [302, 302]
+    db.session.expire_all()
+    assert _count(VisitReport) == 2
+    kinds = db.session.scalars(select(Action.kind).where(Action.visit_id == visit.id)).all()
+    assert sorted(kinds) == sorted(
+        [ActionKind.VISIT_HELD, ActionKind.VISIT_REPORTED, ActionKind.VISIT_REPORTED]
+    )
+
+
+@pytest.mark.postgres_only
+def test_one_city_saving_its_first_report_twice_at_once_writes_one(scene, make_app, slow_record):
+    from tests.summit.http_races import race_requests, racing_apps, status_codes
+
+    visit, _host, _visitor, people = scene
+    url = f"/visits/{visit.id}/reports/tulsa/edit"
+    answers = race_requests(
+        racing_apps(make_app, 2),
+        [
+            (people["visitor_champion"], "POST", url, FORM),
+            (people["traveller"], "POST", url, FORM | {"will_try": "Daily releases."}),
+        ],
+    )
+    assert status_codes(answers) == [302, 302]
+    db.session.expire_all()
+    (report,) = db.session.scalars(select(VisitReport)).all()
+    assert report.is_published
+    reported = select(func.count()).where(Action.kind == ActionKind.VISIT_REPORTED)
+    assert db.session.scalar(reported) == 1
