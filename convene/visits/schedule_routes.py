@@ -37,6 +37,8 @@ from convene.visits.scheduling_forms import (
 )
 from convene.zones import zone_label
 
+# The item form's fields are named item-title, item-day...: the visit page holds other forms.
+ITEM = "item"
 FILE_STATUSES = (VisitStatus.APPROVED, VisitStatus.HELD, VisitStatus.CANCELLED)
 
 
@@ -80,7 +82,7 @@ def _panel(visit: Visit) -> dict:
         name_form.member_id.choices = _person_choices(visit)
     item_form = None
     if may_change and visit.status in itinerary.OPEN_STATUSES:
-        item_form = ItineraryItemForm(formdata=None)
+        item_form = ItineraryItemForm(formdata=None, prefix=ITEM)
         item_form.day.data = visit.starts_on
     return {
         "people": participants.by_side(visit),
@@ -182,7 +184,7 @@ def _item_input(form: ItineraryItemForm) -> itinerary.ItemInput:
 def visit_itinerary_item(visit_id: int, item_id: int | None = None):
     visit = _visit_for_change(visit_id)
     item = _item_of(visit, item_id) if item_id is not None else None
-    form = ItineraryItemForm(obj=item)
+    form = ItineraryItemForm(obj=item, prefix=ITEM)
     if request.method == "GET":
         if item is not None:
             form.day.data, form.starts.data, form.ends.data = itinerary.local_parts(

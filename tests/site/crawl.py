@@ -219,6 +219,15 @@ def seed_paths() -> list[str]:
         )
         if visit_id is not None:
             seeds.append(f"/visits/{visit_id}/{step}")
+    # A cancelled visit that had been approved: the page that brings it back.
+    cancelled = db.session.scalar(
+        select(Visit.id)
+        .where(Visit.status == "cancelled", Visit.approved_at.is_not(None))
+        .order_by(Visit.id)
+        .limit(1)
+    )
+    if cancelled is not None:
+        seeds.append(f"/visits/{cancelled}/reinstate")
     # Cities first, in id order: the first one holds the pending invitation.
     organisations = select(Organisation.slug).order_by(
         (Organisation.kind != OrganisationKind.CITY), Organisation.id

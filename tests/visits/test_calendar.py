@@ -36,6 +36,11 @@ def _feed(client, url) -> tuple[dict, bytes]:
     return {e["uid"].split("@")[0]: e for e in parse_all(response.data)}, response.data
 
 
+def _form(data: dict) -> dict:
+    """The itinerary form's fields, named as the page names them."""
+    return {f"item-{name}": value for name, value in data.items()}
+
+
 def _add(visit, day, starts, ends, title="Tour", place=None, actor=None):
     item = itinerary.add_item(
         visit, ItemInput(day=day, starts=starts, ends=ends, title=title, place=place), actor
@@ -167,13 +172,13 @@ def test_the_itinerary_form_says_what_is_wrong_and_saves_nothing(scene, client_f
     }
     for message, change in cases.items():
         data = {"title": "Tour", "day": "2027-03-13", "starts": "09:00", "ends": "10:00"}
-        response = client.post(url, data=data | change)
+        response = client.post(url, data=_form(data | change))
         assert response.status_code == 400, message
         assert message in response.text, message
     db.session.expire_all()
     assert s.visit.itinerary == [] and s.visit.sequence == 0
     response = client.post(
-        url, data={"title": "Tour", "day": "2027-03-13", "starts": "09:00", "ends": "10:00"}
+        url, data=_form({"title": "Tour", "day": "2027-03-13", "starts": "09:00", "ends": "10:00"})
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -194,7 +199,7 @@ def test_only_its_cities_champions_and_admins_edit_the_itinerary(
     day = s.visit.starts_on.isoformat()
     response = client_for(actor).post(
         f"/visits/{s.visit.id}/itinerary/new",
-        data={"title": "Tour", "day": day, "starts": "09:00", "ends": "10:00"},
+        data=_form({"title": "Tour", "day": day, "starts": "09:00", "ends": "10:00"}),
     )
     assert response.status_code in (403, 404)
     db.session.expire_all()
@@ -202,7 +207,9 @@ def test_only_its_cities_champions_and_admins_edit_the_itinerary(
     for actor in (s.host_champion, s.guest_champion, s.admin):
         response = client_for(actor).post(
             f"/visits/{s.visit.id}/itinerary/new",
-            data={"title": f"By {actor.name}", "day": day, "starts": "09:00", "ends": "10:00"},
+            data=_form(
+                {"title": f"By {actor.name}", "day": day, "starts": "09:00", "ends": "10:00"}
+            ),
         )
         assert response.status_code == 302
     db.session.expire_all()
