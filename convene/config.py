@@ -79,6 +79,7 @@ class Config:
 
     INVITATION_HOURS = 7 * 24
     RESET_HOURS = 2
+    EMAIL_CHANGE_HOURS = 24
     # Reminders go this many hours before a call or summit item (the mail worker sends them).
     REMINDER_HOURS = 24
     # The daily digest goes once this hour (0-23) has come in each member's own zone.
@@ -162,6 +163,7 @@ ENVIRONMENT = {
     "SIGN_IN_EMAIL_RATE_LIMIT": ("SIGN_IN_EMAIL_RATE_LIMIT", str),
     "INVITATION_HOURS": ("INVITATION_HOURS", int),
     "RESET_HOURS": ("RESET_HOURS", int),
+    "EMAIL_CHANGE_HOURS": ("EMAIL_CHANGE_HOURS", int),
     "REMINDER_HOURS": ("REMINDER_HOURS", int),
     "DIGEST_HOUR": ("DIGEST_HOUR", int),
     "VISIT_LEAD_DAYS": ("VISIT_LEAD_DAYS", int),

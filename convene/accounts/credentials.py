@@ -25,7 +25,6 @@ from convene.notifications.outbox import queue_email
 from convene.urls import external_url
 
 EMAIL_CHANGE_SALT = "convene-email-change"
-EMAIL_CHANGE_HOURS = 24  # unless the config sets EMAIL_CHANGE_HOURS
 WRONG_PASSWORD = "That is not your current password."
 
 
@@ -46,7 +45,7 @@ def change_password(member: Member, current: str, new: str) -> None:
 
 
 def email_change_hours() -> int:
-    return int(current_app.config.get("EMAIL_CHANGE_HOURS", EMAIL_CHANGE_HOURS))
+    return current_app.config["EMAIL_CHANGE_HOURS"]
 
 
 def _digest(value: str) -> str:
