@@ -43,7 +43,7 @@ from convene.types import utcnow
 from convene.zones import localize
 
 WEIGHTS: dict[Kind, float] = {Kind.VISIT: 8.0, Kind.TABLE: 3.0, Kind.SOCIAL: 1.5, Kind.CALL: 1.0}
-STRONG_TIE = 8.0  # a visit's weight (visits/matching.py counts down to it)
+STRONG_TIE = 8.0  # a visit's weight; visit suggestions count a tie's bonus down to it
 
 # The kinds in the order a tie is told: the strongest kind first.
 ORDER = sorted(WEIGHTS, key=lambda k: -WEIGHTS[k])

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from convene.ledger.ties import STRONG_TIE
 from convene.visits.strengths import Evidence, describe_evidence
 
 EARTH_RADIUS_KM = 6371.0088
-STRONG_TIE = 8.0  # the ledger's threshold (convene/ledger/ties.py): a visit's weight
 
 
 @dataclass(frozen=True)
