@@ -29,7 +29,7 @@ from convene.summit.models import (
 )
 from convene.summit.seating import add_must_not_pair, confirmed_attendees
 from convene.types import utcnow
-from convene.visits.models import Visit
+from convene.visits.models import PracticeArea, Visit
 
 ROLES = [Role.MEMBER, Role.CHAMPION, Role.HOST, Role.ADMIN]
 ANONYMOUS = "anonymous"
@@ -144,7 +144,8 @@ class Walker:
 
 def extend_demo() -> None:
     """States the demo does not hold, so that every form has a page showing it: a pending
-    invitation, a pending swap, a pair kept apart and an absence from a seating."""
+    invitation, a pending swap, a pair kept apart, an absence from a seating and a practice
+    area no city lists yet (the only kind that may be removed)."""
     admin = db.session.scalar(select(Member).where(Member.role == Role.ADMIN))
     city = db.session.scalar(
         select(Organisation).where(Organisation.kind == "city").order_by(Organisation.id)
@@ -168,6 +169,7 @@ def extend_demo() -> None:
     people = confirmed_attendees(summit.id)
     add_must_not_pair(summit, people[0], people[1], "Negotiating a contract")
     db.session.add(SlotAbsence(slot_id=slot.id, member_id=people[2].id))
+    db.session.add(PracticeArea(name="Participatory budgeting", slug="participatory-budgeting"))
     db.session.commit()
 
 
