@@ -1,4 +1,4 @@
-"""Markdown written by members, rendered and then sanitised.
+"""Text written by members: Markdown rendered and then sanitised, and lists of links.
 
 Raw HTML in the source is parsed and then dropped by nh3 unless it is one of the few
 harmless tags Markdown itself produces; script and style lose their content too, and links
@@ -6,6 +6,8 @@ keep only http(s), mailto and tel targets.
 """
 
 import html
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -34,3 +36,36 @@ def render_markdown(source: str | None) -> Markup:
 def markdown_to_text(source: str | None) -> str:
     """Plain text for calendar descriptions and mail: the Markdown source, minus HTML."""
     return html.unescape(nh3.clean(source or "", tags=set())).strip()
+
+
+# --- "Title | https://link", one a line: a call's resources, a visit report's links --------
+
+LINK_MAX = 500
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+def parse_link_lines(text: str | None, what: str = "links") -> list[Link]:
+    """One link a line, "Title | https://link"; a bare link is its own title. A line that is
+    not a link raises ValueError saying which line and how to write it."""
+    links = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        title, _, url = line.rpartition("|")
+        title, url = title.strip(), url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or " " in url:
+            raise ValueError(
+                f"Line {number} of the {what} needs a link starting with https:// "
+                "(write: Title | https://example.org/page)."
+            )
+        if len(url) > LINK_MAX:
+            raise ValueError(f"The link on line {number} is longer than {LINK_MAX} characters.")
+        links.append(Link(title=(title or url)[:200], url=url))
+    return links

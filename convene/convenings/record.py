@@ -1,8 +1,6 @@
 """What the host writes: the agenda before a call; notes, resources and attendance after."""
 
-from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -12,13 +10,10 @@ from convene.convenings.models import Attendance, Call, CallResource, CallStatus
 from convene.extensions import db
 from convene.history.actions import record_action
 from convene.history.models import ActionKind
+from convene.text import Link, parse_link_lines
 from convene.types import utcnow
 
-
-@dataclass(frozen=True)
-class Resource:
-    title: str
-    url: str
+Resource = Link  # a call's resource: a title and an http(s) link
 
 
 def save_agenda(
@@ -45,24 +40,10 @@ def save_agenda(
 
 
 def parse_resources(text: str | None) -> list[Resource]:
-    """One resource a line, "Title | https://link"; a bare link is its own title."""
-    resources = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        title, _, url = line.rpartition("|")
-        title, url = title.strip(), url.strip()
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or " " in url:
-            raise CallError(
-                f"Line {number} of the resources needs a link starting with https:// "
-                "(write: Title | https://example.org/page)."
-            )
-        if len(url) > 500:
-            raise CallError(f"The link on line {number} is longer than 500 characters.")
-        resources.append(Resource(title=(title or url)[:200], url=url))
-    return resources
+    try:
+        return parse_link_lines(text, "resources")
+    except ValueError as exc:
+        raise CallError(str(exc)) from None
 
 
 def format_resources(call: Call) -> str:

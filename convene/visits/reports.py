@@ -11,7 +11,6 @@ visitors will try, and links to resources. A report may be kept as a draft; once
 it is the network's (any signed-in member reads it, and the calls archive search finds it).
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -23,7 +22,7 @@ from convene.extensions import db
 from convene.history.actions import record_action
 from convene.history.models import ActionKind
 from convene.search import matching, search_terms
-from convene.text import markdown_to_text, render_markdown
+from convene.text import Link, markdown_to_text, parse_link_lines, render_markdown
 from convene.types import utcnow
 from convene.visits.models import (
     PracticeArea,
@@ -35,7 +34,6 @@ from convene.visits.models import (
 )
 from convene.zones import localize
 
-LINK_MAX = 500
 LINKS_MAX = 30
 # The newest matching reports the calls archive shows beside its calls.
 SEARCH_LIMIT = 20
@@ -43,12 +41,6 @@ SEARCH_LIMIT = 20
 
 class ReportError(ValueError):
     """A report that cannot be saved, with the reason in the member's words."""
-
-
-@dataclass(frozen=True)
-class Link:
-    title: str
-    url: str
 
 
 def host_today(visit: Visit, now: datetime | None = None) -> date:
@@ -80,23 +72,10 @@ def side_of(visit: Visit, organisation_id: int) -> VisitSide | None:
 
 
 def parse_links(text: str | None) -> list[Link]:
-    """One link a line, "Title | https://link"; a bare link is its own title."""
-    links = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        title, _, url = line.rpartition("|")
-        title, url = title.strip(), url.strip()
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or " " in url:
-            raise ReportError(
-                f"Line {number} of the links needs a link starting with https:// "
-                "(write: Title | https://example.org/page)."
-            )
-        if len(url) > LINK_MAX:
-            raise ReportError(f"The link on line {number} is longer than {LINK_MAX} characters.")
-        links.append(Link(title=(title or url)[:200], url=url))
+    try:
+        links = parse_link_lines(text, "links")
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
     if len(links) > LINKS_MAX:
         raise ReportError(f"Give at most {LINKS_MAX} links.")
     return links

@@ -12,6 +12,8 @@ city hosts a year; NULL for no limit), all NULL on upgrade. actions gains visit_
 visit an action is about) and its kind accepts the visit flow's kinds.
 """
 
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -450,7 +452,7 @@ def upgrade():
             ondelete="SET NULL",
         )
 
-    with op.batch_alter_table("organisations", schema=None) as batch_op:
+    with _foreign_keys_off(op.get_bind()), op.batch_alter_table("organisations") as batch_op:
         batch_op.add_column(sa.Column("latitude", sa.Double(), nullable=True))
         batch_op.add_column(sa.Column("longitude", sa.Double(), nullable=True))
         batch_op.add_column(sa.Column("visits_hosted_cap", sa.Integer(), nullable=True))
@@ -469,7 +471,7 @@ def downgrade():
         )
     )
     _set_kinds(KINDS)
-    with op.batch_alter_table("organisations", schema=None) as batch_op:
+    with _foreign_keys_off(op.get_bind()), op.batch_alter_table("organisations") as batch_op:
         for name, _check in ORGANISATION_CHECKS:
             batch_op.drop_constraint(op.f(f"ck_organisations_{name}"), type_="check")
         batch_op.drop_column("visits_hosted_cap")
@@ -509,3 +511,26 @@ def downgrade():
     op.drop_table("city_strengths")
     op.drop_table("programme_budgets")
     op.drop_table("practice_areas")
+
+
+@contextmanager
+def _foreign_keys_off(bind):
+    """SQLite rebuilds `organisations` to add its checks: it drops the old table, and with
+    foreign keys on that drop refuses (or cascades to) every row that points at an
+    organisation. As in 0006: what came before is committed, the rebuilt table is checked,
+    then foreign keys are back on. PostgreSQL alters in place."""
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    raw = bind.connection.dbapi_connection
+    raw.commit()
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        raw.commit()
+        problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"foreign keys broken by the rebuild of organisations: {problems}")
+    finally:
+        raw.commit()
+        raw.execute("PRAGMA foreign_keys=ON")
