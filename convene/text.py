@@ -38,6 +38,14 @@ def markdown_to_text(source: str | None) -> str:
     return html.unescape(nh3.clean(source or "", tags=set())).strip()
 
 
+def plural(n: int, one: str, many: str | None = None, zero: str | None = None) -> str:
+    """'1 vote', '2 votes', '1,040 votes' (or 'no votes' given zero="no"): the count with the
+    word that agrees with it, the one way every page and message counts things."""
+    many = many or one + "s"
+    count = zero if n == 0 and zero else f"{n:,}"
+    return f"{count} {one if n == 1 else many}"
+
+
 # --- "Title | https://link", one a line: a call's resources, a visit report's links --------
 
 LINK_MAX = 500

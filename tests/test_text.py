@@ -48,3 +48,13 @@ def test_markdown_to_text_strips_html_and_keeps_characters():
     assert markdown_to_text("Data & <b>performance</b> < 5 <script>x</script>") == (
         "Data & performance < 5"
     )
+
+
+def test_counts_read_with_the_word_that_agrees():
+    from convene.text import plural
+
+    assert plural(1, "vote") == "1 vote"
+    assert plural(2, "vote") == "2 votes"
+    assert plural(1040, "person", "people") == "1,040 people"
+    assert plural(0, "vote") == "0 votes"
+    assert plural(0, "vote", zero="no") == "no votes"

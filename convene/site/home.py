@@ -9,6 +9,7 @@ invitations there are: counts are aggregated in SQL and lists are cut short ther
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -41,6 +42,7 @@ from convene.summit.registration import (
     waiting_in_order,
     waitlist_position,
 )
+from convene.text import plural as count_words
 from convene.topics.models import Topic, TopicVote
 from convene.topics.voting import open_votes_used, vote_budget
 from convene.zones import format_instant, localize
@@ -52,10 +54,7 @@ NAMES_SHOWN = 5  # invited people named in the champion's block
 RECORD_LOOKBACK = timedelta(weeks=26)
 
 
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """ "1 vote", "2 votes"; "no votes" for none."""
-    many = many or one + "s"
-    return f"{'no' if n == 0 else n} {one if n == 1 else many}"
+plural = partial(count_words, zero="no")  # the home page reads "no votes", not "0 votes"
 
 
 def day_phrase(instant: datetime, zone_name: str, now: datetime) -> str:

@@ -14,12 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from convene.accounts.models import Member, Organisation, OrganisationKind
 from convene.extensions import db
+from convene.text import plural
 from convene.topics.models import Topic, TopicStatus, TopicVote
-
-
-def plural(n: int, one: str, many: str) -> str:
-    """'1 vote', '2 votes': the count with the word that agrees with it."""
-    return f"{n} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from convene.convenings.models import Call
 from convene.extensions import db
 from convene.forms import Form
 from convene.redirects import safe_next as _safe_next
+from convene.text import plural
 from convene.topics.errors import TopicError
 from convene.topics.forms import (
     ChooseTopicForm,
@@ -42,7 +43,7 @@ from convene.topics.proposals import (
     propose_topic,
     similar_topics,
 )
-from convene.topics.ranking import plural, ranked_topics, support_for, supporting_organisations
+from convene.topics.ranking import ranked_topics, support_for, supporting_organisations
 from convene.topics.scheduling import (
     call_page_url,
     schedule_topic,

@@ -26,6 +26,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from convene.ledger.ties import STRONG_TIE
+from convene.text import plural
 from convene.visits.strengths import Evidence, describe_evidence
 
 EARTH_RADIUS_KM = 6371.0088
@@ -94,10 +95,6 @@ def strength_score(item: Evidence) -> float:
     return 3.0 * item.listed + 2.0 * min(len(item.calls), 3) + 1.0 * min(len(item.topics), 2)
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _hours(h: float) -> str:
     n = abs(h)
     amount = f"{n:g} hour" if n == 1 else f"{n:g} hours"
@@ -110,8 +107,8 @@ def _hosting(city: City) -> str:
     if city.hosted_this_year == 0:
         return "no visit hosted this year"
     if city.cap is not None:
-        return f"{city.hosted_this_year} of {_plural(city.cap, 'visit', 'visits')} hosted this year"
-    return f"{_plural(city.hosted_this_year, 'visit', 'visits')} hosted this year"
+        return f"{city.hosted_this_year} of {plural(city.cap, 'visit', 'visits')} hosted this year"
+    return f"{plural(city.hosted_this_year, 'visit', 'visits')} hosted this year"
 
 
 def suggest_hosts(

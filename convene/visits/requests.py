@@ -19,6 +19,7 @@ from convene.accounts.models import Member, Organisation
 from convene.extensions import db
 from convene.history.actions import record_action
 from convene.history.models import ActionKind
+from convene.text import plural
 from convene.types import utcnow
 from convene.visits import budget as budgets
 from convene.visits.models import (
@@ -71,10 +72,6 @@ class VisitConflict(VisitRequestError):
     """The visit moved on meanwhile (someone else answered first): a 409."""
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 def _setting(name: str, default: int) -> int:
     """A whole-number setting of the app (the default outside one, as in a plain test)."""
     return int(current_app.config.get(name, default)) if has_app_context() else default
@@ -123,15 +120,15 @@ def check_dates(
     first = earliest_start(today, lead)
     if starts_on < first:
         raise VisitRequestError(
-            f"Ask at least {_plural(lead, 'day')} ahead: the first day can be "
+            f"Ask at least {plural(lead, 'day')} ahead: the first day can be "
             f"{first:%-d %B %Y} at the earliest.",
             "starts_on",
         )
     days = (ends_on - starts_on).days + 1
     if days > longest:
         raise VisitRequestError(
-            f"A visit lasts at most {_plural(longest, 'day')}; these dates make "
-            f"{_plural(days, 'day')}.",
+            f"A visit lasts at most {plural(longest, 'day')}; these dates make "
+            f"{plural(days, 'day')}.",
             "ends_on",
         )
 
@@ -163,9 +160,9 @@ def check_cap(host: Organisation, year: int, excluding_visit_id: int | None = No
         if cap == 0:
             said = f"{host.name} hosts no visits"
         else:
-            said = f"{host.name} hosts at most {_plural(cap, 'visit')} a year"
+            said = f"{host.name} hosts at most {plural(cap, 'visit')} a year"
         raise VisitRequestError(
-            f"{said}, and has agreed to {_plural(hosted, 'visit')} in {year}: "
+            f"{said}, and has agreed to {plural(hosted, 'visit')} in {year}: "
             f"ask another city, or for dates in another year.",
             "host",
         )
@@ -455,9 +452,9 @@ def zone_difference(host_zone: str, viewer_zone: str, on: date) -> str | None:
     hours, rest = divmod(abs(minutes), 60)
     parts = []
     if hours:
-        parts.append(_plural(hours, "hour"))
+        parts.append(plural(hours, "hour"))
     if rest:
-        parts.append(_plural(rest, "minute"))
+        parts.append(plural(rest, "minute"))
     return " ".join(parts) + (" ahead" if minutes > 0 else " behind")
 
 
