@@ -4,6 +4,7 @@ pages fit a 390 px phone without sideways scrolling."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from convene.convenings.models import Attendance, CallStatus, Rsvp, RsvpAnswer
@@ -68,7 +69,7 @@ def test_filter_by_city_and_name_keeps_people_ticked_out_of_view(
     city.select_option(label="Mesa, NY")
     names = _visible_names(page)
     assert len(names) == 12 and all(n.startswith("Mesa") for n in names)
-    assert page.get_by_role("heading", name="Akron, NY").is_hidden()
+    expect(page.get_by_role("heading", name="Akron, NY")).to_be_hidden()
     assert "Showing 12 of" in status.inner_text()
     assert "1 out of view" in status.inner_text()  # Tulsa's yes, still ticked
 

@@ -4,6 +4,7 @@ and revokes the link."""
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -26,7 +27,7 @@ def test_member_subscribes_sets_a_reminder_and_revokes(live_server, browser_page
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Subscribe").click()
-    assert page.get_by_role("heading", name="Subscribe to your calendar").is_visible()
+    expect(page.get_by_role("heading", name="Subscribe to your calendar")).to_be_visible()
     address = page.get_by_label("Or copy the address of your feed").input_value()
     assert "/calendar/me/" in address
     webcal = page.get_by_role(
@@ -36,7 +37,7 @@ def test_member_subscribes_sets_a_reminder_and_revokes(live_server, browser_page
 
     page.get_by_label("1 hour before").check()
     page.get_by_role("button", name="Save preferences").click()
-    assert page.get_by_text("Preferences saved").is_visible()
+    expect(page.get_by_text("Preferences saved")).to_be_visible()
     assert page.get_by_label("1 hour before").is_checked()
 
     feed_url = live_server.url + "/calendar/me/" + address.rsplit("/", 1)[1]
@@ -45,6 +46,6 @@ def test_member_subscribes_sets_a_reminder_and_revokes(live_server, browser_page
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke this link and make a new one").click()
-    assert page.get_by_text("The old link no longer works").is_visible()
+    expect(page.get_by_text("The old link no longer works")).to_be_visible()
     assert page.get_by_label("Or copy the address of your feed").input_value() != address
     assert _fetch(feed_url)[0] == 404

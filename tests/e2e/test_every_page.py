@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from convene.convenings.models import Call, CallStatus
@@ -297,7 +298,7 @@ def test_every_page_fits_a_phone_and_passes_the_accessibility_rules(
         # The phone menu, open: the role's links and account, on the last page seen.
         page.set_viewport_size(PHONE)
         page.locator(".menu-toggle").click()
-        assert page.locator(".main-nav").is_visible(), "the menu button opens no menu"
+        expect(page.locator(".main-nav")).to_be_visible()
         path = page.url.removeprefix(live_server.url)
         audit.check(page, f"{path} with the menu open as {ROLE_NAMES[role]}")
         page.locator(".menu-toggle").click()

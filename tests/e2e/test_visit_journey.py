@@ -6,6 +6,7 @@ tie shows on the ledger's pages and in the network picture."""
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from convene.calendar.subscriptions import subscription_for
@@ -110,7 +111,7 @@ def test_a_visit_from_request_to_the_ledger(live_server, browser_page, make_org,
     visiting.get_by_label("Links to resources").fill("Policy | https://example.org/policy")
     visiting.get_by_role("button", name="Publish to the network").click()
     visiting.get_by_text("Tulsa, OK's report is published to the network").wait_for()
-    assert visiting.locator("main strong").get_by_text("release calendar").is_visible()
+    expect(visiting.locator("main strong").get_by_text("release calendar")).to_be_visible()
     db.session.expire_all()
     assert db.session.scalar(select(VisitReport)).is_published
     assert db.session.get(Visit, visit.id).status == VisitStatus.HELD
