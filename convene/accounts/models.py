@@ -115,6 +115,9 @@ class Member(UserMixin, db.Model):
     )
     role: Mapped[Role] = mapped_column(enum_type(Role), default=Role.MEMBER)
     zone: Mapped[str | None] = mapped_column(sa.String(64))
+    # The address they sign in to video calls with, when not `email`: breakout rooms are
+    # pre-assigned by it (the video service applies a row only to a signed-in address).
+    video_email: Mapped[str | None] = mapped_column(sa.String(254))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -129,6 +132,10 @@ class Member(UserMixin, db.Model):
     @validates("email")
     def _normalise_email(self, _key, value: str) -> str:
         return normalise_email(value)
+
+    @validates("video_email")
+    def _normalise_video_email(self, _key, value: str | None) -> str | None:
+        return normalise_email(value) if value else None
 
     @validates("zone")
     def _check_zone(self, _key, value: str | None) -> str | None:

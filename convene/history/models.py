@@ -79,6 +79,9 @@ class ActionKind(enum.StrEnum):
     VISIT_PERSON_NAMED = "visit.person_named"
     VISIT_PERSON_REMOVED = "visit.person_removed"
 
+    BREAKOUTS_PLANNED = "breakout.rooms_planned"
+    BREAKOUT_ROOM_CHANGED = "breakout.room_changed"
+
 
 def _subject(table: str) -> Mapped[int | None]:
     return mapped_column(sa.ForeignKey(f"{table}.id", ondelete="SET NULL"), index=True)
