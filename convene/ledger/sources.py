@@ -5,6 +5,8 @@ per city and occasion however many of its people were there:
 
 - calls: a held call and the cities whose people are in its attendance (a "yes" with no
   attendance is a no-show; a cancelled call is never held);
+- breakout rooms: a room of a call and the cities whose people the host recorded as really
+  in it (the plan made before the call is not a meeting; a cancelled call had no rooms);
 - summit tables: a table of a published, not cancelled, assigned social session, per slot
   (people who said they would miss the slot lost their seat, so are not there);
 - social sessions: an open social session, not cancelled, and the cities with a place in it
@@ -26,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
 from convene.accounts.models import Member, Organisation, OrganisationKind
+from convene.breakouts.models import BreakoutRoom, RoomPresence
 from convene.convenings.models import Attendance, Call, CallStatus, Series
 from convene.summit.models import (
     SeatAssignment,
@@ -51,6 +54,7 @@ from convene.zones import localize
 
 class Kind(enum.StrEnum):
     CALL = "call"
+    BREAKOUT = "breakout"
     TABLE = "table"
     SOCIAL = "social"
     VISIT = "visit"
@@ -59,6 +63,7 @@ class Kind(enum.StrEnum):
 # (singular, plural), as "2 summit tables" reads.
 KIND_NOUNS = {
     Kind.CALL: ("call", "calls"),
+    Kind.BREAKOUT: ("breakout room", "breakout rooms"),
     Kind.TABLE: ("summit table", "summit tables"),
     Kind.SOCIAL: ("social session", "social sessions"),
     Kind.VISIT: ("visit", "visits"),
@@ -101,6 +106,26 @@ def call_presence() -> Select:
         .join(Call, Call.id == Attendance.call_id)
         .join(Series, Series.id == Call.series_id)
         .where(Call.status == CallStatus.HELD, _is_city(Member.organisation_id))
+        .distinct()
+    )
+
+
+def breakout_presence() -> Select:
+    return (
+        sa.select(
+            RoomPresence.room_id.label("occasion"),
+            Member.organisation_id.label("org"),
+            Call.starts_at.label("at"),
+            Call.title.label("title"),
+            Series.name.label("series"),
+            BreakoutRoom.number.label("room"),
+            Call.id.label("call_id"),
+        )
+        .join(Member, Member.id == RoomPresence.member_id)
+        .join(BreakoutRoom, BreakoutRoom.id == RoomPresence.room_id)
+        .join(Call, Call.id == RoomPresence.call_id)
+        .join(Series, Series.id == Call.series_id)
+        .where(Call.status != CallStatus.CANCELLED, _is_city(Member.organisation_id))
         .distinct()
     )
 
@@ -171,6 +196,7 @@ def visit_presence() -> Select:
 
 SOURCES = {
     Kind.CALL: call_presence,
+    Kind.BREAKOUT: breakout_presence,
     Kind.TABLE: table_presence,
     Kind.SOCIAL: social_presence,
     Kind.VISIT: visit_presence,
@@ -227,6 +253,8 @@ def describe(kind: Kind, row, names: dict[int, str] | None = None, hosts=()) -> 
     """What an occasion was, in a few words."""
     if kind == Kind.CALL:
         return row.title or row.series
+    if kind == Kind.BREAKOUT:
+        return f"{row.title or row.series}, Room {row.room}"
     if kind == Kind.TABLE:
         return f"{row.summit}, {row.session} ({row.slot}), {row.table}"
     if kind == Kind.SOCIAL:

@@ -4,6 +4,8 @@ Tie strength is the sum of the weights of the occasions two cities shared:
 
 - a visit weighs 8: days spent together on one problem, arranged on purpose;
 - a summit table weighs 3: a meal at one table of six to ten people;
+- a breakout room weighs 2: a quarter of an hour's talk in a room of four or five people,
+  on video, recorded by the host as having happened;
 - a social session weighs 1.5: a reception or a tour both signed up to, in person but in a crowd;
 - a call weighs 1: an hour on video among a dozen cities.
 
@@ -12,11 +14,12 @@ So a visit outweighs two shared tables, and a table outweighs two calls. Two cit
 summit's seating counts people from strongly tied cities as having met already, and visit
 suggestions favour cities with weaker ties.
 
-Calls, tables and social sessions count once they have started, visits once held (marked
-so, or their last day over). Tables and sessions still ahead are listed on a city's page as
-planned, and weigh nothing yet; a visit still ahead is not shown at all (its details are its
-cities' until it has happened), but `city_ties`, which only the visit suggestions and the
-seating read, counts it from its approval, so a city is not steered to a tie it is making.
+Calls, breakout rooms, tables and social sessions count once they have started, visits once
+held (marked so, or their last day over). Tables and sessions still ahead are listed on a
+city's page as planned, and weigh nothing yet; a visit still ahead is not shown at all (its
+details are its cities' until it has happened), but `city_ties`, which only the visit
+suggestions and the seating read, counts it from its approval, so a city is not steered to a
+tie it is making.
 """
 
 from collections import defaultdict
@@ -42,7 +45,13 @@ from convene.ledger.sources import (
 from convene.types import utcnow
 from convene.zones import localize
 
-WEIGHTS: dict[Kind, float] = {Kind.VISIT: 8.0, Kind.TABLE: 3.0, Kind.SOCIAL: 1.5, Kind.CALL: 1.0}
+WEIGHTS: dict[Kind, float] = {
+    Kind.VISIT: 8.0,
+    Kind.TABLE: 3.0,
+    Kind.BREAKOUT: 2.0,
+    Kind.SOCIAL: 1.5,
+    Kind.CALL: 1.0,
+}
 STRONG_TIE = 8.0  # a visit's weight; visit suggestions count a tie's bonus down to it
 
 # The kinds in the order a tie is told: the strongest kind first.
