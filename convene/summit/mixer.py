@@ -259,15 +259,18 @@ class _SlotSearch:
         twice = sum(self.conn[a][t] for a, t in self.table_of.items())
         return total + twice // 2
 
-    def conflicted(self, a: int) -> bool:
-        """Sits with a colleague, a must-not partner or someone already met."""
+    def conflicted(self, a: int, colleagues: bool = True) -> bool:
+        """Sits with a must-not partner, someone already met or (if `colleagues`) a colleague."""
         t = self.table_of[a]
-        return self.org_count[t][self.org[a]] > 1 or self.conn[a][t] >= _W_PAIR
+        return (colleagues and self.org_count[t][self.org[a]] > 1) or self.conn[a][t] >= _W_PAIR
 
     # -- construction ----------------------------------------------------------------------
 
-    def construct(self, must_degree: Mapping[int, int]) -> None:
-        """Hardest people first, each at the table where they add least cost."""
+    def construct(self, must_degree: Mapping[int, int], fixed: Mapping[int, int] = {}) -> None:
+        """Hardest people first, each at the table where they add least cost; people in
+        `fixed` (a seating of the must-not pairs known to keep them apart) go there first."""
+        for a, t in fixed.items():
+            self._place(a, t)
         org, rng = self.org, self.rng
         org_size = [0] * self.n_orgs
         for a in self.present:
@@ -276,7 +279,7 @@ class _SlotSearch:
         rng.shuffle(org_rank)
         tie = {a: rng.random() for a in self.present}
         order = sorted(
-            self.present,
+            (a for a in self.present if a not in fixed),
             key=lambda a: (-must_degree.get(a, 0), -org_size[org[a]], org_rank[org[a]], tie[a]),
         )
         tables = [t for t in range(self.n_tables) if self.caps[t] > 0]
@@ -339,11 +342,14 @@ class _SlotSearch:
                     best, best_t, best_b = d, t, b
         return best, best_t, best_b
 
-    def descend(self, max_passes: int, sample: int, sample_conflicted: int) -> int:
+    def descend(
+        self, max_passes: int, sample: int, sample_conflicted: int, org_pairs_floor: int = 0
+    ) -> int:
         """Apply improving moves until none is found; return the cost change.
 
-        Each attendee looks at `sample` random tables (more when in conflict), so that a
-        pass stays affordable with thousands of people."""
+        Each attendee looks at `sample` random tables (more when in conflict, and sitting
+        with a colleague is a conflict only while colleague pairs exceed the floor), so that
+        a pass stays affordable with thousands of people."""
         rng = self.rng
         n_tables = self.n_tables
         all_tables = list(range(n_tables))
@@ -353,7 +359,8 @@ class _SlotSearch:
             rng.shuffle(order)
             gained = 0
             for a in order:
-                k = sample_conflicted if self.conflicted(a) else sample
+                colleagues = self.org_pairs > org_pairs_floor
+                k = sample_conflicted if self.conflicted(a, colleagues) else sample
                 tables = rng.sample(all_tables, k) if k < n_tables else all_tables
                 d, t, b = self._best_move(a, tables)
                 if d < 0:
@@ -422,19 +429,31 @@ class _SlotSearch:
         return (0 if best is None else best), best_t, best_b
 
     def tabu_search(self, max_steps: int, org_pairs_floor: int) -> None:
-        """Escape local minima while conflicts remain; keep the best seating seen."""
+        """Escape local minima while conflicts remain; keep the best seating seen.
+
+        Colleagues together count as a conflict only while there are more of them than the
+        numbers force: with a few large organisations everyone sits with a colleague, and
+        chasing those would spend the whole budget for nothing."""
         rng = self.rng
-        conflicted = {a for a in self.present if self.conflicted(a)}
+        colleagues = self.org_pairs > org_pairs_floor
+        conflicted = {a for a in self.present if self.conflicted(a, colleagues)}
         if not conflicted or max_steps <= 0:
             return
         current = self.cost()
         best_cost, best_at = current, dict(self.table_of)
         tabu: dict[tuple[int, int], int] = {}
-        for step in range(max_steps):
-            if not conflicted or self._at_floor(conflicted, org_pairs_floor):
-                break
+        step = 0
+        while step < max_steps and conflicted:
+            if colleagues != (self.org_pairs > org_pairs_floor):
+                colleagues = not colleagues
+                conflicted = {a for a in self.present if self.conflicted(a, colleagues)}
+                continue
             a = rng.choice(sorted(conflicted))
+            if not self.conflicted(a, colleagues):
+                conflicted.discard(a)
+                continue
             d, t, b = self._best_any(a, tabu, step, current - best_cost)
+            step += 1
             if t < 0:
                 continue
             ta = self.table_of[a]
@@ -444,10 +463,8 @@ class _SlotSearch:
             self._apply(a, t, b)
             current += d
             for x in self.seats[ta] + self.seats[t]:
-                if self.conflicted(x):
+                if self.conflicted(x, colleagues):
                     conflicted.add(x)
-                else:
-                    conflicted.discard(x)
             if current < best_cost:
                 best_cost, best_at = current, dict(self.table_of)
         if current > best_cost:
@@ -500,13 +517,6 @@ class _SlotSearch:
             self._reset()
             for a in present:
                 self._place(a, saved[a])
-
-    def _at_floor(self, conflicted: set[int], org_pairs_floor: int) -> bool:
-        """Only unavoidable colleague pairs remain."""
-        for a in conflicted:
-            if self.conn[a][self.table_of[a]] >= _W_PAIR:
-                return False
-        return self.org_pairs <= org_pairs_floor
 
     def must_not_together(self) -> list[tuple[int, int]]:
         out = []
@@ -623,7 +633,10 @@ def _extra_costs(
         for b, m in met[a].items():
             if here[b]:
                 ea[b] = ea.get(b, 0) + 2 * m * _W_PAIR
-        for o, k in cities_met[a].items():
+        met_orgs = cities_met[a]
+        if sum(1 for o in met_orgs if o in members) >= len(members) - 1:
+            continue  # has met every organisation here already: no new city to gain
+        for o, k in met_orgs.items():
             for b in members.get(o, ()):
                 w = _W_CITY * k
                 ea[b] = ea.get(b, 0) + w
@@ -657,11 +670,11 @@ def _search_slot(
     passes = max(2, int(30 * effort))
     steps = int(effort * max(500, min(30 * n, 3_000_000 // n)))
     search.construct(must_degree)
-    search.descend(passes, sample, sample_conflicted)
+    search.descend(passes, sample, sample_conflicted, org_floor)
     search.tabu_search(steps, org_floor)
-    search.descend(passes, sample, sample_conflicted)
+    search.descend(passes, sample, sample_conflicted, org_floor)
     search.anneal(int(effort * min(300 * n, 100_000)), hot=2.0, cold=0.2)
-    search.descend(passes, sample, sample_conflicted)
+    search.descend(passes, sample, sample_conflicted, org_floor)
 
 
 def _report(
