@@ -14,6 +14,7 @@ from convene.extensions import db
 LOADERS = [
     "convene.accounts.demo",
     "convene.convenings.demo",
+    "convene.breakouts.demo",
     "convene.topics.demo",
     "convene.visits.demo",
     "convene.summit.demo",

@@ -83,7 +83,7 @@ def _coming(call_id: int) -> list[Member]:
     )
 
 
-def _person(member: Member) -> Person:
+def person_of(member: Member) -> Person:
     """Partners and the programme team count alike: they run rooms, they do not meet."""
     return Person(
         member.id,
@@ -274,7 +274,7 @@ def plan_call(call: Call, actor: Member | None = None) -> list[RoomChange]:
             del seats[member_id]
     current = {m: was[m] - 1 for m in seats if was.get(m) is not None and was[m] <= count}
     fixed = {m: current[m] for m, seat in seats.items() if seat.by_hand and m in current}
-    people = [_person(m) for m in members]
+    people = [person_of(m) for m in members]
     plan = plan_rooms(
         people,
         count,
@@ -535,13 +535,13 @@ def follow_answer(call_id: int, member_id: int, actor: Member | None = None) -> 
     index = {r.id: i for i, r in enumerate(rooms)}
     people: list[list[Person]] = [[] for _ in rooms]
     for seat in seats:
-        people[index[seat.room_id]].append(_person(seat.member))
+        people[index[seat.room_id]].append(person_of(seat.member))
     if coming:
         member = db.session.get(Member, member_id)
         if member is None or not member.active:
             return
         recent = recent_pairs(call, [member_id])
-        chosen = place_late(people, _person(member), _met(call), recent)
+        chosen = place_late(people, person_of(member), _met(call), recent)
         db.session.add(RoomSeat(call_id=call_id, member_id=member_id, room_id=rooms[chosen].id))
         db.session.flush()
         return
