@@ -85,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
+    from convene.breakouts.routes import bp as breakouts
     from convene.calendar.routes import bp as calendar
     from convene.convenings.routes import bp as convenings
     from convene.ledger.routes import bp as ledger
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications)
     app.register_blueprint(ledger)
     app.register_blueprint(visits)
+    app.register_blueprint(breakouts)
 
 
 def _register_cli(app: Flask) -> None:
