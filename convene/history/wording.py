@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from convene.history.actions import history_of
 from convene.history.models import Action, ActionKind
+from convene.text import plural
 from convene.types import utcnow
 from convene.zones import localize, viewer_zone_name
 
@@ -63,6 +64,10 @@ def _moved(before: dict, after: dict, zone: str) -> str:
         start, end = f"{_on(was, zone)}, {was:%H:%M}", f"{_on(now, zone)}, {now:%H:%M}"
         return f" from {start} to {end} {now.tzname()}"
     return f" from {_span(was.date(), now.date(), zone)}"
+
+
+def _room(number) -> str | None:
+    return f"Room {number}" if isinstance(number, int) else None
 
 
 def _who(member, fallback: str = "someone") -> str:
@@ -183,6 +188,16 @@ def describe(action: Action, zone: str) -> str:
         was = f" from {before['champion']}" if before.get("champion") else ""
         where = f" of {details['organisation']}" if details.get("organisation") else ""
         return f"Champion role{where} handed{was} to {after.get('champion')}{by}{on}"
+    if kind == K.BREAKOUTS_PLANNED:
+        rooms, people = details.get("rooms"), details.get("people")
+        counts = f": {plural(rooms, 'room')} for {plural(people or 0, 'person', 'people')}"
+        return f"Breakout rooms planned{by}{on}" + (counts if rooms is not None else "")
+    if kind == K.BREAKOUT_ROOM_CHANGED:
+        was, now = _room(before.get("room")), _room(after.get("room"))
+        if now is None:
+            return f"{person} taken out of {was or 'their breakout room'}{by}{on}"
+        moved = f" from {was}" if was else ""
+        return f"{person} moved{moved} to {now}{by}{on}"
     if kind.value.startswith("visit."):
         return _visit_line(action, by, on, zone)
     return f"{kind.value}{by}{on}"  # a kind with no wording yet still shows

@@ -8,6 +8,7 @@ each invitation builds the one event a message carries for one member.
 from sqlalchemy import or_, select
 
 from convene.accounts.models import Member, Role
+from convene.breakouts.lookup import room_of
 from convene.calendar.invitations import ACCEPTED, DECLINED, TENTATIVE, call_event, invitation
 from convene.calendar.summit_events import (
     agenda_item_event,
@@ -332,6 +333,19 @@ def each_lost_seat(action: Action, member: Member) -> list[dict]:
         select(SessionSlot).where(SessionSlot.id.in_(ids)).order_by(SessionSlot.position)
     )
     return [{"slot": slot, "table": None} for slot in slots]
+
+
+# --- breakout rooms -------------------------------------------------------------------------
+
+
+def each_room(action: Action, member: Member) -> list[dict]:
+    """One message with the room they are in now and their roommates (read when it is
+    sent, so a message written after a whole plan names the plan's final rooms)."""
+    found = room_of(action.call_id, member.id) if action.call_id is not None else None
+    if found is None:
+        return [{"room": None, "roommates": [], "room_label": "no room"}]
+    room, mates = found
+    return [{"room": room, "roommates": mates, "room_label": room.name}]
 
 
 # --- peer visits: asking, answering, approving ----------------------------------------------

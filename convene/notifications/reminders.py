@@ -30,6 +30,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, select
 
 from convene.accounts.models import Member
+from convene.breakouts.lookup import room_of
 from convene.calendar.invitations import ACCEPTED, REQUEST, TENTATIVE, call_event, invitation
 from convene.calendar.summit_events import (
     agenda_item_event,
@@ -385,6 +386,7 @@ def _call(due: Due, member: Member) -> Composer | None:
         zone = member_zone_name(member)
         partstat = TENTATIVE if rsvp.answer == RsvpAnswer.MAYBE else ACCEPTED
         event = call_event(call.id, with_join_details=True)
+        room = room_of(call.id, member.id)
         _remind(
             member,
             f"Reminder: {call.label}, {format_instant(call.starts_at, zone, 'short')}",
@@ -394,6 +396,8 @@ def _call(due: Due, member: Member) -> Composer | None:
             rsvp=rsvp,
             agenda=markdown_to_text(call.agenda),
             link=external_url("convenings.call", call_id=call.id),
+            room=room[0] if room else None,
+            roommates=room[1] if room else [],
         )
 
     return compose

@@ -103,6 +103,13 @@ TABLE: dict[K, tuple[Told, ...]] = {
              "Call swap {verb}: {swap.from_organisation.name} and {swap.to_organisation.name}",
              link="hosting"),
     ),
+    # --- breakout rooms (each person sees their room on the call's page, in their feed
+    # and in the call's reminder: a plan tells nobody, a change tells the person moved) ---
+    K.BREAKOUTS_PLANNED: (),
+    K.BREAKOUT_ROOM_CHANGED: (
+        Told(a.the_member, "breakouts/room_changed",
+             "Your breakout room for {call.label}: {room_label}", each=a.each_room),
+    ),
     # --- topics ---------------------------------------------------------------------------
     K.TOPIC_SCHEDULED: (
         Told(a.coming, "convenings/call_topic_changed",

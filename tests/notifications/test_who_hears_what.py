@@ -827,6 +827,46 @@ def _visit_reinstated(w):
     yield {guest: REQUEST, local: REQUEST, scene.host_champion: None, scene.asking_champion: None}
 
 
+# --- breakout rooms --------------------------------------------------------------------------
+
+
+@case(K.BREAKOUTS_PLANNED)
+def _breakouts_planned(w):
+    from convene.breakouts import planning
+
+    yield
+    planning.set_up_rooms(w.call, room_count=2, actor=w.host_a)
+    yield {}  # each person finds their room on the call's page, feed and reminder
+
+
+@case(K.BREAKOUT_ROOM_CHANGED)
+def _breakout_room_changed(w):
+    from convene.breakouts import planning
+
+    planning.set_up_rooms(w.call, room_count=2, actor=w.host_a)
+    mine = planning.room_of(w.call.id, w.yes.id)[0].number
+    yield
+    planning.move_by_hand(w.call, w.yes.id, 3 - mine, actor=w.host_a)
+    yield {w.yes: None}
+
+
+def test_a_room_change_names_the_new_room_and_the_roommates(world, deliver_mail):
+    from convene.breakouts import planning
+
+    planning.set_up_rooms(world.call, room_count=2, actor=world.host_a)
+    db.session.commit()
+    deliver_mail()
+    theirs = planning.room_of(world.call.id, world.maybe.id)[0].number
+    planning.move_by_hand(world.call, world.yes.id, theirs, actor=world.host_a)
+    db.session.commit()
+    (mail,) = [m for m in deliver_mail() if world.yes.email in m["To"]]
+    assert mail["Subject"] == f"Your breakout room for {world.call.label}: Room {theirs}"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    maybe = f"{world.maybe.name} ({world.maybe.organisation.name})"
+    assert f"is now Room {theirs}, with {maybe}." in body
+    assert f"/calls/{world.call.id}" in body
+
+
 # --- the walk ------------------------------------------------------------------------------
 
 
