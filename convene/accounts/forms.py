@@ -188,6 +188,12 @@ class ProfileForm(Form):
         validators=[Optional(), validate_zone],
         description="Times are shown in this zone. Leave blank to use your organisation's.",
     )
+    video_email = EmailField(
+        "Video call email (optional)",
+        validators=[Optional(), Length(max=254), EmailAddress()],
+        description="The address you sign in to Zoom with, if not your email. Hosts use it "
+        "to place you in your breakout room when you join a call.",
+    )
     submit = SubmitField("Save")
 
     def __init__(self, *args, organisation_zone: str | None = None, **kwargs):

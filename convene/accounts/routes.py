@@ -199,6 +199,8 @@ def profile():
         current_user.name = form.name.data.strip()
         current_user.title = form.title.data or None
         current_user.zone = form.zone.data or None
+        video_email = (form.video_email.data or "").strip().lower()
+        current_user.video_email = None if video_email == current_user.email else video_email
         db.session.commit()
         flash("Your details are saved.", "success")
         return redirect(url_for("accounts.profile"))

@@ -192,6 +192,19 @@ def _visit_participant(row) -> set[str]:
 
 _VISIT_LOOKUPS = {"visit_public": _visit_public, "member_ids": _members_of_its_visit}
 
+_SEATS = sa.table("breakout_seats", sa.column("room_id"), sa.column("member_id"))
+
+
+def _roommates(row, connection) -> tuple[int, ...]:
+    """Who is in the seat's room as the write leaves it."""
+    query = sa.select(_SEATS.c.member_id).where(_SEATS.c.room_id == row.room_id)
+    return tuple(connection.execute(query).scalars())
+
+
+def _seat(row) -> set[str]:
+    return {member(row.member_id)} | {member(m) for m in row.roommate_ids}
+
+
 SHOWN: dict[str, Shown] = {
     # Calls: every column, since updated_at (in every feed) moves with any change.
     "calls": Shown(lambda r: {PUBLIC, CALLS, partner(r.host_organisation_id)}),
@@ -228,17 +241,19 @@ SHOWN: dict[str, Shown] = {
         ),
         inserts_show=False,
     ),
-    # Only `active` matters: a deactivated member's feed answers 404.
+    # `active` matters to their own feed (a deactivated member's feed answers 404); the
+    # name and organisation show in roommates' feeds, as "with Ana Ortiz (Mesa)" in a call's
+    # breakout room (rare changes: every personal feed is rebuilt).
     "members": Shown(
         lambda r: {member(r.id)},
-        columns=_columns("id", "active"),
+        columns=_columns("id", "active", "name", "organisation_id"),
+        also={"name": frozenset({CALLS}), "organisation_id": frozenset({CALLS})},
         quiet=_columns(
             "email",
-            "name",
             "title",
-            "organisation_id",
             "role",
             "zone",
+            "video_email",
             "password_hash",
             "created_at",
             "last_sign_in_at",
@@ -315,6 +330,25 @@ SHOWN: dict[str, Shown] = {
         _visit_participant, lookups=_VISIT_LOOKUPS, quiet=_columns("created_at")
     ),
     "visit_itinerary_items": Shown(_part_of_visit, lookups=_VISIT_LOOKUPS),
+    # Breakout rooms: a call's event in a personal feed names the member's room and
+    # roommates. A seat shows in its member's feed and in those of everyone in its room
+    # (before and after the write: their roommates changed). Rooms and setups are deleted
+    # with database cascades the session never sees, so their inserts and deletes bump
+    # every personal feed; a setup's numbers show only through the seats they lead to.
+    "breakout_setups": Shown(
+        lambda r: {CALLS},
+        columns=_columns("id", "call_id"),
+        quiet=_columns("room_count", "room_size", "planned_at", "created_at", "updated_at"),
+        broad=frozenset({CALLS}),
+    ),
+    "breakout_rooms": Shown(lambda r: {CALLS}, broad=frozenset({CALLS})),
+    "breakout_seats": Shown(
+        _seat,
+        lookups={"roommate_ids": _roommates},
+        columns=_columns("id", "call_id", "room_id", "member_id"),
+        quiet=_columns("by_hand", "placed_at"),
+        broad=frozenset({CALLS}),
+    ),
 }
 
 # Tables no feed reads. Writing them never moves a feed's Last-Modified.
@@ -344,6 +378,7 @@ QUIET: frozenset[str] = frozenset(
         "city_strengths",
         "visit_reports",  # published to the network's pages, not to calendars
         "programme_budgets",
+        "breakout_presences",  # who was really in a room: the ledger's, not the feeds'
     }
 )
 

@@ -19,6 +19,9 @@ from flask import current_app
 from werkzeug.routing import BuildError
 
 from convene.accounts.models import Organisation
+from convene.breakouts.lookup import rooms_of_member
+from convene.breakouts.models import RoomSeat
+from convene.breakouts.words import room_line
 from convene.calendar.events import FeedEvent
 from convene.convenings.models import Call, CallStatus, Rsvp, RsvpAnswer, Series
 from convene.extensions import db
@@ -171,7 +174,8 @@ def _call_query(scope: FeedScope):
     return query
 
 
-def call_description(row, link: str, with_join_details: bool) -> str:
+def call_description(row, link: str, with_join_details: bool, room: str | None = None) -> str:
+    """`room` is the reader's breakout room in words, for their own feed."""
     lines = []
     if row.title:
         lines.append(f"Topic: {row.title}")
@@ -179,6 +183,8 @@ def call_description(row, link: str, with_join_details: bool) -> str:
     if row.status == CallStatus.CANCELLED:
         reason = f": {row.cancel_reason}" if row.cancel_reason else "."
         lines.append(f"This call is cancelled{reason}")
+    elif room:
+        lines.append(f"Your breakout room: {room}")
     agenda = markdown_to_text(row.agenda)
     if agenda:
         lines += ["", "Agenda:", agenda]
@@ -194,7 +200,9 @@ def call_description(row, link: str, with_join_details: bool) -> str:
 
 
 @lru_cache(maxsize=50_000)
-def _call_event(row, links: str, domain: str, join: bool, alarm: int | None) -> FeedEvent:
+def _call_event(
+    row, links: str, domain: str, join: bool, alarm: int | None, room: str | None = None
+) -> FeedEvent:
     """One call's FeedEvent from its row: memoised, so a feed rebuilt after one change
     reuses every other call's event (and so its serialised VEVENT)."""
     link = links.format(row.id)
@@ -208,7 +216,7 @@ def _call_event(row, links: str, domain: str, join: bool, alarm: int | None) -> 
         ends_at=row.starts_at + timedelta(minutes=row.duration_minutes),
         zone=row.zone,
         is_cancelled=row.status == CallStatus.CANCELLED,
-        description=call_description(row, link, join),
+        description=call_description(row, link, join, room),
         location="Video call",
         url=link,
         conference_url=row.video_url if join else None,
@@ -225,8 +233,26 @@ def call_events(scope: FeedScope) -> list[FeedEvent]:
     links = link_pattern("convenings.call", "call_id", "/calls/{}")
     domain = uid_domain()
     join, alarm = scope.with_join_details, scope.reminder_minutes
-    rows = db.session.execute(query)
-    return built("call", rows, lambda row: _call_event(row, links, domain, join, alarm))
+    personal = scope.kind == FeedKind.MEMBER and scope.member_id is not None
+    if personal:
+        mine = (RoomSeat.call_id == Call.id, RoomSeat.member_id == scope.member_id)
+        seated = sa.exists().where(*mine)
+        query = query.add_columns(seated.label("has_room"))
+    rows = db.session.execute(query).all()
+    rooms = _rooms_in_words(scope.member_id, rows) if personal else {}
+    return built(
+        "call", rows, lambda row: _call_event(row, links, domain, join, alarm, rooms.get(row.id))
+    )
+
+
+def _rooms_in_words(member_id: int, rows) -> dict[int, str]:
+    """call id -> "Room 3, with Ana Ortiz (Mesa), ..." for the calls the member has a room
+    on (asked only for those: a feed without rooms runs no more queries)."""
+    call_ids = [row.id for row in rows if row.has_room]
+    if not call_ids:
+        return {}
+    found = rooms_of_member(member_id, call_ids)
+    return {call_id: room_line(room, people) for call_id, (room, people) in found.items()}
 
 
 # --- the registry --------------------------------------------------------------------------
