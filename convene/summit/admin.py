@@ -513,6 +513,9 @@ def run_assignment(slug: str, session_id: int):
     try:
         report = seating.run_assignment(session, form.seed.data or 0)
         db.session.commit()
+    except seating.SeatingNotFound as exc:
+        db.session.commit()  # the best draft found, with its broken rules listed on the page
+        flash(str(exc), "warning")
     except seating.SeatingError as exc:
         db.session.rollback()
         flash(str(exc), "error")

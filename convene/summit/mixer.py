@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "AssignmentImpossible",
+    "SeatingNotFound",
     "Attendee",
     "Seating",
     "SeatingReport",
@@ -529,6 +530,555 @@ class _SlotSearch:
         return out
 
 
+class SeatingNotFound(ValueError):
+    """No seating keeping every must-not pair apart was found within the effort allowed,
+    though none was proved impossible either; `best` is the best seating found."""
+
+    def __init__(self, message: str, best: Seating, pairs_together: int) -> None:
+        super().__init__(message)
+        self.best = best
+        self.pairs_together = pairs_together
+
+
+def _names(ids: Sequence[Hashable], people: Iterable[int], most: int = 8) -> str:
+    people = sorted(people)
+    named = ", ".join(repr(ids[a]) for a in people[:most])
+    more = len(people) - most
+    return named + (f" and {more} others" if more > 0 else "")
+
+
+def _clique(graph: Mapping[int, set[int]]) -> list[int]:
+    """A large clique, greedily: a must-not clique bigger than the tables proves no seating."""
+    best: list[int] = []
+    for v in sorted(graph, key=lambda v: (-len(graph[v]), v)):
+        if len(graph[v]) < len(best):
+            break
+        clique = [v]
+        for u in sorted(graph[v], key=lambda u: (-len(graph[u]), u)):
+            if all(u in graph[w] for w in clique):
+                clique.append(u)
+        if len(clique) > len(best):
+            best = clique
+    return best
+
+
+def _colour(graph: Mapping[int, set[int]], caps: list[int], budget: int) -> dict[int, int] | None:
+    """Tables for the people in `graph` keeping neighbours apart within capacities, by
+    DSATUR-style backtracking; None when proved impossible; raises _OutOfBudget."""
+    people = sorted(graph)
+    if not people:
+        return {}
+    tables = range(len(caps))
+    load = [0] * len(caps)
+    seen = {v: [0] * len(caps) for v in people}  # neighbours already at each table
+    colour: dict[int, int] = {}
+    nodes = 0
+
+    def pick() -> int:
+        best, best_key = -1, None
+        for v in people:
+            if v in colour:
+                continue
+            sv = seen[v]
+            key = (sum(1 for t in tables if sv[t]), len(graph[v]), -v)
+            if best_key is None or key > best_key:
+                best, best_key = v, key
+        return best
+
+    def options(v: int) -> list[int]:
+        out, empty_caps = [], set()
+        for t in tables:
+            if seen[v][t] or load[t] >= caps[t]:
+                continue
+            if load[t] == 0:  # empty tables of one size are interchangeable
+                if caps[t] in empty_caps:
+                    continue
+                empty_caps.add(caps[t])
+            out.append(t)
+        return out
+
+    def assign(v: int, t: int, sign: int) -> None:
+        load[t] += sign
+        for u in graph[v]:
+            seen[u][t] += sign
+
+    stack: list[tuple[int, list[int], int]] = []
+    v = pick()
+    stack.append((v, options(v), 0))
+    while stack:
+        v, opts, k = stack[-1]
+        if v in colour:
+            assign(v, colour.pop(v), -1)
+        if k >= len(opts):
+            stack.pop()
+            continue
+        nodes += 1
+        if nodes > budget:
+            raise _OutOfBudget
+        stack[-1] = (v, opts, k + 1)
+        colour[v] = opts[k]
+        assign(v, opts[k], 1)
+        if len(colour) == len(people):
+            return colour
+        u = pick()
+        stack.append((u, options(u), 0))
+    return None
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+def _must_not_seatings(
+    problem: _Problem, must_pairs: list[tuple[int, int]], effort: float
+) -> list[dict[int, int] | None]:
+    """Per slot, tables for the people in must-not pairs that keep every pair apart (None
+    when the search ran out of budget). Raises AssignmentImpossible only with a proof."""
+    out: list[dict[int, int] | None] = []
+    ids = problem.ids
+    budget = max(1000, int(effort * 50_000))
+    for slot, present in zip(problem.slots, problem.present, strict=True):
+        seats = slot.seats
+        if len(present) > seats:
+            raise AssignmentImpossible(
+                f"slot {slot.id!r}: {len(present)} attendees present but only {seats} seats"
+            )
+        here = set(present)
+        graph: dict[int, set[int]] = {}
+        for i, j in must_pairs:
+            if i in here and j in here:
+                graph.setdefault(i, set()).add(j)
+                graph.setdefault(j, set()).add(i)
+        if not graph:
+            out.append({})
+            continue
+        usable = [t for t, table in enumerate(slot.tables) if table.seats > 0]
+        if len(usable) == 1:
+            i, j = min(_pair_key(a, b) for a in graph for b in graph[a])
+            raise AssignmentImpossible(
+                f"slot {slot.id!r} has a single table but {ids[i]!r} and {ids[j]!r} "
+                "must not sit together"
+            )
+        clique = _clique(graph)
+        if len(clique) > len(usable):
+            raise AssignmentImpossible(
+                f"slot {slot.id!r}: {_names(ids, clique)} are must-not pairs with one "
+                f"another, each needing a table of their own, but there are only "
+                f"{len(usable)} tables"
+            )
+        caps = [slot.tables[t].seats for t in usable]
+        try:
+            colour = _colour(graph, caps, budget)
+        except _OutOfBudget:
+            out.append(None)
+            continue
+        if colour is None:
+            # name the smallest group of people that cannot be kept apart on its own
+            culprits = sorted(graph)
+            for part in _components(graph):
+                try:
+                    alone = _colour({v: graph[v] for v in part}, caps, budget)
+                except _OutOfBudget:
+                    continue
+                if alone is None and len(part) < len(culprits):
+                    culprits = sorted(part)
+            raise AssignmentImpossible(
+                f"slot {slot.id!r}: with {len(usable)} tables there is no way to keep every "
+                f"must-not pair among {_names(ids, culprits)} apart"
+            )
+        out.append({a: usable[t] for a, t in colour.items()})
+    return out
+
+
+def _components(graph: Mapping[int, set[int]]) -> list[set[int]]:
+    left, parts = set(graph), []
+    for v in sorted(graph):
+        if v not in left:
+            continue
+        part, todo = {v}, [v]
+        left.discard(v)
+        while todo:
+            for u in graph[todo.pop()]:
+                if u in left:
+                    left.discard(u)
+                    part.add(u)
+                    todo.append(u)
+        parts.append(part)
+    return parts
+
+
+def _field(q: int) -> tuple[list[list[int]], list[list[int]]] | None:
+    """Addition and multiplication tables of the finite field of order q (q a prime power
+    up to 64), or None: elements are polynomials over GF(p) written in base p."""
+    if q < 2 or q > 64:
+        return None
+    p = next(d for d in range(2, q + 1) if q % d == 0)
+    k, rest = 0, q
+    while rest % p == 0:
+        rest //= p
+        k += 1
+    if rest != 1:
+        return None
+
+    def digits(x: int) -> list[int]:
+        return [(x // p**i) % p for i in range(k)]
+
+    def number(ds: Sequence[int]) -> int:
+        return sum(d * p**i for i, d in enumerate(ds))
+
+    add = [
+        [number([(x + y) % p for x, y in zip(digits(a), digits(b), strict=True)]) for b in range(q)]
+        for a in range(q)
+    ]
+    for low in range(q):  # monic x^k + low(x): keep the first that gives a field
+        modulus = digits(low)
+        mul = [[0] * q for _ in range(q)]
+        for a in range(q):
+            for b in range(q):
+                prod = [0] * (2 * k)
+                for i, x in enumerate(digits(a)):
+                    for j, y in enumerate(digits(b)):
+                        prod[i + j] = (prod[i + j] + x * y) % p
+                for i in range(2 * k - 1, k - 1, -1):  # x^k = -low(x)
+                    c, prod[i] = prod[i], 0
+                    for j, m in enumerate(modulus):
+                        prod[i - k + j] = (prod[i - k + j] - c * m) % p
+                mul[a][b] = number(prod[:k])
+        if all(any(mul[a][b] == 1 for b in range(1, q)) for a in range(1, q)):
+            return add, mul
+    return None
+
+
+def _design(problem: _Problem, met_pairs: list, must_pairs: list) -> list[list[int]]:
+    """Rounds of a resolvable design, person -> table, for g tables of s seats with s <= g
+    and g a prime power: in round r, the person in row i, column j sits at table i*r + j
+    (field arithmetic), so two people meet at most once; with s = g (or s dividing g and
+    no colleagues) one more round seats each row together. Only when every slot has that
+    shape, nobody is absent and there is no history or must-not list to respect; empty
+    otherwise. Colleagues share a row, so they never meet in the first g rounds."""
+    slots = problem.slots
+    n = len(problem.ids)
+    if (
+        not slots
+        or met_pairs
+        or must_pairs
+        or any(problem.present[k] != list(range(n)) for k in range(len(slots)))
+    ):
+        return []
+    caps = {t.seats for slot in slots for t in slot.tables}
+    g = len(slots[0].tables)
+    if len(caps) != 1 or any(len(slot.tables) != g for slot in slots):
+        return []
+    s = caps.pop()
+    if s < 2 or s > g or n != g * s:
+        return []
+    field_tables = _field(g)
+    if field_tables is None:
+        return []
+    add, mul = field_tables
+    members: dict[int, list[int]] = {}
+    for a in range(n):
+        members.setdefault(problem.org[a], []).append(a)
+    rows: list[list[int]] = [[] for _ in range(s)]
+    for group in sorted(members.values(), key=lambda m: (-len(m), m[0])):
+        row = min(range(s), key=lambda i: (len(rows[i]), i))
+        if len(rows[row]) + len(group) > g:
+            return []
+        rows[row].extend(group)
+    rounds = []
+    for r in range(g):
+        where = [0] * n
+        for i, row in enumerate(rows):
+            for j, a in enumerate(row):
+                where[a] = add[mul[i][r]][j]
+        rounds.append(where)
+    if g % s == 0 and all(len(m) == 1 for m in members.values()):
+        where = [0] * n
+        for i, row in enumerate(rows):
+            for j, a in enumerate(row):
+                where[a] = (i * g + j) // s
+        rounds.append(where)
+    return rounds[: len(slots)]
+
+
+class _Schedule:
+    """Every slot at once, Dotú and Van Hentenryck's way for social golfers: swap (or move)
+    a person in conflict with anyone at another table of the same slot, best move first,
+    recent moves tabu unless they beat the best seating seen, and a random shake from the
+    best seating when progress stalls. Pair meetings are counted over the whole schedule,
+    so a repeat can be undone in whichever slot is cheapest."""
+
+    def __init__(
+        self,
+        problem: _Problem,
+        seatings: list[list[list[int]]],
+        met_pairs: list[tuple[int, int]],
+        must_pairs: list[tuple[int, int]],
+        rng: random.Random,
+    ) -> None:
+        n = len(problem.ids)
+        self.n, self.org, self.rng = n, problem.org, rng
+        self.caps = [[t.seats for t in slot.tables] for slot in problem.slots]
+        self.present = problem.present
+        self.must: list[set[int]] = [set() for _ in range(n)]
+        for i, j in must_pairs:
+            self.must[i].add(j)
+            self.must[j].add(i)
+        self.met_pairs = met_pairs
+        # people in conflict weighed per step: all of a few in small slots, one in large
+        largest = max((len(p) for p in problem.present), default=0)
+        self.breadth = 8 if largest <= 60 else 1
+        self.stall_limit, self.tenure, self.tenure_spread = 400, 4, 12
+        # shakes in a row that find nothing better before giving up: many when they are cheap
+        self.patience = max(8, 500 // max(1, largest))
+        self.floor = []
+        for present, caps in zip(problem.present, self.caps, strict=True):
+            counts: dict[int, int] = {}
+            for a in present:
+                counts[self.org[a]] = counts.get(self.org[a], 0) + 1
+            usable = sum(1 for c in caps if c > 0)
+            self.floor.append(sum(_even_pairs(k, usable) for k in counts.values()))
+        self._load(seatings)
+
+    def _load(self, seatings: list[list[list[int]]]) -> None:
+        n, org = self.n, self.org
+        self.seats = [[list(people) for people in tables] for tables in seatings]
+        self.table_of = []
+        self.org_count = []
+        self.org_pairs = []
+        self.meet: list[dict[int, int]] = [{} for _ in range(n)]
+        for i, j in self.met_pairs:
+            self.meet[i][j] = self.meet[j][i] = 1
+        self.cost = 0
+        for tables in self.seats:
+            where = [-1] * n
+            counts = []
+            pairs = 0
+            for t, people in enumerate(tables):
+                oc: dict[int, int] = {}
+                for x, a in enumerate(people):
+                    where[a] = t
+                    pairs += oc.get(org[a], 0)
+                    oc[org[a]] = oc.get(org[a], 0) + 1
+                    for b in people[x + 1 :]:
+                        self._meet(a, b, 1)
+                        if b in self.must[a]:
+                            self.cost += _W_MUST
+                counts.append(oc)
+            self.table_of.append(where)
+            self.org_count.append(counts)
+            self.org_pairs.append(pairs)
+            self.cost += _W_ORG * pairs
+        self.candidates: list[int] = []
+        self.slot_of_candidate: dict[int, int] = {}
+        for k in range(len(self.seats)):
+            for a in self.present[k]:
+                if self.conflicted(k, a):
+                    self._candidate(k, a)
+
+    def _meet(self, a: int, b: int, change: int) -> None:
+        m = self.meet[a].get(b, 0)
+        self.cost += _W_PAIR * (2 * m + 1 if change > 0 else 1 - 2 * m)
+        self.meet[a][b] = self.meet[b][a] = m + change
+
+    def _candidate(self, k: int, a: int) -> None:
+        key = k * self.n + a
+        if key not in self.slot_of_candidate:
+            self.slot_of_candidate[key] = len(self.candidates)
+            self.candidates.append(key)
+
+    def _drop(self, key: int) -> None:
+        i = self.slot_of_candidate.pop(key)
+        last = self.candidates.pop()
+        if last != key:
+            self.candidates[i] = last
+            self.slot_of_candidate[last] = i
+
+    def conflicted(self, k: int, a: int) -> bool:
+        t = self.table_of[k][a]
+        people = self.seats[k][t]
+        ma, must = self.meet[a], self.must[a]
+        colleagues = self.org_pairs[k] > self.floor[k] and self.org_count[k][t][self.org[a]] > 1
+        if colleagues:
+            return True
+        return any(b != a and (ma.get(b, 0) > 1 or b in must) for b in people)
+
+    def settled(self) -> bool:
+        return not self.candidates
+
+    def _delta(self, k: int, a: int, ta: int, t: int, b: int) -> int:
+        """Cost change of a moving from ta to t, swapping with b there unless b is -1."""
+        seats, org = self.seats[k], self.org
+        ma, mb = self.meet[a], self.meet[b] if b >= 0 else None
+        must_a = self.must[a]
+        oc_a, oc_t = self.org_count[k][ta], self.org_count[k][t]
+        oa = org[a]
+        w2 = 2 * _W_PAIR
+        d = 0
+        if b < 0:
+            for c in seats[ta]:
+                if c != a:
+                    d -= w2 * ma.get(c, 0) - _W_PAIR
+                    if c in must_a:
+                        d -= _W_MUST
+            for c in seats[t]:
+                d += w2 * ma.get(c, 0) + _W_PAIR
+                if c in must_a:
+                    d += _W_MUST
+            return d + _W_ORG * (oc_t.get(oa, 0) - oc_a[oa] + 1)
+        must_b = self.must[b]
+        for c in seats[ta]:
+            if c != a:
+                d += w2 * (mb.get(c, 0) - ma.get(c, 0) + 1)
+                if must_a or must_b:
+                    d += _W_MUST * ((c in must_b) - (c in must_a))
+        for c in seats[t]:
+            if c != b:
+                d += w2 * (ma.get(c, 0) - mb.get(c, 0) + 1)
+                if must_a or must_b:
+                    d += _W_MUST * ((c in must_a) - (c in must_b))
+        ob = org[b]
+        if oa != ob:
+            d += _W_ORG * (oc_t.get(oa, 0) - oc_a[oa] + oc_a.get(ob, 0) - oc_t[ob] + 2)
+        return d
+
+    def _shift(self, k: int, a: int, source: int, target: int) -> None:
+        seats = self.seats[k]
+        seats[source].remove(a)
+        for c in seats[source]:
+            self._meet(a, c, -1)
+            if c in self.must[a]:
+                self.cost -= _W_MUST
+        oa = self.org[a]
+        oc = self.org_count[k]
+        oc[source][oa] -= 1
+        self.org_pairs[k] -= oc[source][oa]
+        self.cost -= _W_ORG * oc[source][oa]
+        gained = oc[target].get(oa, 0)
+        self.org_pairs[k] += gained
+        self.cost += _W_ORG * gained
+        oc[target][oa] = gained + 1
+        for c in seats[target]:
+            self._meet(a, c, 1)
+            if c in self.must[a]:
+                self.cost += _W_MUST
+            if self.meet[a][c] == 2:  # a pair now meeting twice: conflicts in other slots
+                for j, where in enumerate(self.table_of):
+                    if j != k and where[a] >= 0 and where[a] == where[c]:
+                        self._candidate(j, a)
+                        self._candidate(j, c)
+        seats[target].append(a)
+        self.table_of[k][a] = target
+
+    def apply(self, k: int, a: int, t: int, b: int) -> None:
+        ta = self.table_of[k][a]
+        above = self.org_pairs[k] > self.floor[k]
+        self._shift(k, a, ta, t)
+        if b >= 0:
+            self._shift(k, b, t, ta)
+        if not above and self.org_pairs[k] > self.floor[k]:
+            for x in self.present[k]:
+                self._candidate(k, x)
+        for x in self.seats[k][ta] + self.seats[k][t]:
+            self._candidate(k, x)  # checked when drawn
+
+    def _best(self, k: int, a: int, tabu: dict, step: int, slack: int) -> tuple[int, int, int]:
+        ta = self.table_of[k][a]
+        seats, caps = self.seats[k], self.caps[k]
+        best, best_t, best_b, ties = None, -1, -1, 0
+        rng = self.rng
+        for t in range(len(seats)):
+            if t == ta:
+                continue
+            a_tabu = tabu.get((k, a, t), -1) > step
+            options = list(seats[t])
+            if len(seats[t]) < caps[t]:
+                options.append(-1)
+            for b in options:
+                d = self._delta(k, a, ta, t, b)
+                if (a_tabu or (b >= 0 and tabu.get((k, b, ta), -1) > step)) and d >= -slack:
+                    continue
+                if best is None or d < best:
+                    best, best_t, best_b, ties = d, t, b, 1
+                elif d == best:
+                    ties += 1
+                    if rng.random() * ties < 1:
+                        best_t, best_b = t, b
+        return (0 if best is None else best), best_t, best_b
+
+    def search(self, max_steps: int) -> None:
+        """Tabu search until nothing is in conflict or the budget is spent; ends on the best
+        seating seen."""
+        if self.settled() or max_steps <= 0:
+            return
+        rng = self.rng
+        best_cost, best_seats = self.cost, [[list(p) for p in tables] for tables in self.seats]
+        tabu: dict[tuple[int, int, int], int] = {}
+        stall_limit = self.stall_limit
+        step = stalled = fruitless = 0
+        shaken_at = best_cost
+        while step < max_steps and self.candidates:
+            move = None
+            for _ in range(min(self.breadth, len(self.candidates))):
+                key = self.candidates[rng.randrange(len(self.candidates))]
+                k, a = divmod(key, self.n)
+                if not self.conflicted(k, a):
+                    self._drop(key)
+                    continue
+                d, t, b = self._best(k, a, tabu, step, self.cost - best_cost)
+                if t >= 0 and (move is None or d < move[0]):
+                    move = (d, k, a, t, b)
+            if move is None:
+                step += 1
+                continue
+            step += 1
+            d, k, a, t, b = move
+            ta = self.table_of[k][a]
+            tabu[(k, a, ta)] = step + self.tenure + rng.randrange(self.tenure_spread)
+            if b >= 0:
+                tabu[(k, b, t)] = step + self.tenure + rng.randrange(self.tenure_spread)
+            self.apply(k, a, t, b)
+            if self.cost < best_cost:
+                best_cost, stalled = self.cost, 0
+                best_seats = [[list(p) for p in tables] for tables in self.seats]
+            else:
+                stalled += 1
+            if stalled > stall_limit and self.candidates:
+                fruitless = fruitless + 1 if best_cost == shaken_at else 0
+                if fruitless >= self.patience:
+                    break  # the shakes keep finding nothing better: leftovers are likely forced
+                shaken_at = best_cost
+                self._load(best_seats)
+                self._shake(min(8, max(1, len(self.candidates) // 4)))
+                tabu.clear()
+                stalled = 0
+        if self.cost > best_cost:
+            self._load(best_seats)
+
+    def _shake(self, swaps: int) -> None:
+        """Random swaps of people in conflict, to leave a region the search keeps circling."""
+        rng = self.rng
+        for _ in range(swaps):
+            k, a = divmod(self.candidates[rng.randrange(len(self.candidates))], self.n)
+            ta = self.table_of[k][a]
+            others = [b for b in self.present[k] if self.table_of[k][b] != ta]
+            if not others:
+                continue
+            b = others[rng.randrange(len(others))]
+            if not self.must[a] and not self.must[b]:
+                self.apply(k, a, self.table_of[k][b], b)
+
+    def must_not_together(self) -> int:
+        return sum(
+            1
+            for tables in self.seats
+            for people in tables
+            for x, a in enumerate(people)
+            for b in people[x + 1 :]
+            if b in self.must[a]
+        )
+
+
 def plan_seating(
     attendees: Iterable[Attendee],
     slots: Iterable[Slot],
@@ -537,37 +1087,26 @@ def plan_seating(
     seed: int = 0,
     effort: float = 1.0,
 ) -> Seating:
-    """Seat every present attendee in every slot, in slot order.
+    """Seat every present attendee in every slot, planning all slots together.
 
     `met_before` and `must_not` are pairs of attendee ids; pairs naming someone not in
     `attendees` are ignored. The result depends only on the input, `seed` and `effort`
     (no clock), so a plan can be reproduced; `effort` scales the search budget: more time,
     fewer leftover repeats on hard instances.
 
-    Raises `AssignmentImpossible` when a hard constraint cannot hold, and ValueError for
-    malformed input (an id listed twice, negative seats).
+    Raises `AssignmentImpossible` when a hard constraint provably cannot hold,
+    `SeatingNotFound` (with the best seating found) when the search kept must-not pairs
+    together but nothing proved that unavoidable, and ValueError for malformed input
+    (an id listed twice, negative seats).
     """
     problem = _problem(attendees, slots)
     met_pairs = _pairs(met_before, problem.index, "met-before")
     must_pairs = _pairs(must_not, problem.index, "must-not")
+    apart = _must_not_seatings(problem, must_pairs, effort)
+    design = _design(problem, met_pairs, must_pairs)
     n = len(problem.ids)
     org = problem.org
     n_orgs = len(problem.org_ids)
-
-    for slot, present in zip(problem.slots, problem.present, strict=True):
-        seats = slot.seats
-        if len(present) > seats:
-            raise AssignmentImpossible(
-                f"slot {slot.id!r}: {len(present)} attendees present but only {seats} seats"
-            )
-        if sum(1 for t in slot.tables if t.seats > 0) == 1:
-            here = set(present)
-            for i, j in must_pairs:
-                if i in here and j in here:
-                    raise AssignmentImpossible(
-                        f"slot {slot.id!r} has a single table but {problem.ids[i]!r} and "
-                        f"{problem.ids[j]!r} must not sit together"
-                    )
 
     rng = random.Random(seed)
     met: list[dict[int, int]] = [{} for _ in range(n)]
@@ -580,25 +1119,26 @@ def plan_seating(
         must_degree[i] = must_degree.get(i, 0) + 1
         must_degree[j] = must_degree.get(j, 0) + 1
 
-    result: SeatingTables = {}
-    for slot, present in zip(problem.slots, problem.present, strict=True):
+    # A first seating, slot by slot: a design's round where one fits, else a greedy
+    # construction improved by moves within the slot.
+    seatings: list[list[list[int]]] = []
+    for k, (slot, present) in enumerate(zip(problem.slots, problem.present, strict=True)):
         caps = [t.seats for t in slot.tables]
-        extra = _extra_costs(present, org, met, cities_met, must_pairs, n)
-        search = _SlotSearch(present, caps, org, n_orgs, extra, rng)
-        if present:
-            _search_slot(search, present, caps, must_degree, effort)
-        bad = search.must_not_together()
-        if bad:
-            names = ", ".join(f"{problem.ids[i]!r} and {problem.ids[j]!r}" for i, j in bad[:5])
-            raise AssignmentImpossible(
-                f"slot {slot.id!r}: could not keep must-not pairs apart with "
-                f"{len(slot.tables)} tables ({names})"
-            )
-        result[slot.id] = {
-            table.id: [problem.ids[a] for a in search.seats[t]]
-            for t, table in enumerate(slot.tables)
-        }
-        for people in search.seats:
+        if k < len(design):
+            seats: list[list[int]] = [[] for _ in caps]
+            for a in present:
+                seats[design[k][a]].append(a)
+        else:
+            extra = _extra_costs(present, org, met, cities_met, must_pairs, n)
+            search = _SlotSearch(present, caps, org, n_orgs, extra, rng)
+            if present:
+                _search_slot(search, present, caps, must_degree, effort)
+                if search.must_not_together() and apart[k]:
+                    search = _SlotSearch(present, caps, org, n_orgs, extra, rng)
+                    _search_slot(search, present, caps, must_degree, effort, apart[k])
+            seats = search.seats
+        seatings.append(seats)
+        for people in seats:
             for x, a in enumerate(people):
                 for b in people[x + 1 :]:
                     met[a][b] = met[a].get(b, 0) + 1
@@ -608,8 +1148,34 @@ def plan_seating(
                         cities_met[a][ob] = cities_met[a].get(ob, 0) + 1
                         cities_met[b][oa] = cities_met[b].get(oa, 0) + 1
 
-    report = _report(problem, result, met_pairs)
-    return Seating(tables=result, report=report)
+    # Then the whole schedule at once, while anyone is in a conflict worth removing.
+    schedule = _Schedule(problem, seatings, met_pairs, must_pairs, rng)
+    schedule.search(_schedule_steps(problem, effort))
+    result: SeatingTables = {
+        slot.id: {
+            table.id: [problem.ids[a] for a in schedule.seats[k][t]]
+            for t, table in enumerate(slot.tables)
+        }
+        for k, slot in enumerate(problem.slots)
+    }
+    seating = Seating(tables=result, report=_report(problem, result, met_pairs))
+    together = schedule.must_not_together()
+    if together:
+        raise SeatingNotFound(
+            "no seating keeping every must-not pair apart was found in the time allowed; "
+            f"the best one found has {together} such pair{'s' if together != 1 else ''} "
+            "together",
+            best=seating,
+            pairs_together=together,
+        )
+    return seating
+
+
+def _schedule_steps(problem: _Problem, effort: float) -> int:
+    """The whole-schedule search's budget: a step looks at every seat of one slot for a few
+    people, so fewer steps when slots are large."""
+    seats = max(1, max((len(p) for p in problem.present), default=1))
+    return int(effort * 30_000 * min(1.0, 20 / seats))
 
 
 def _extra_costs(
@@ -655,6 +1221,7 @@ def _search_slot(
     caps: list[int],
     must_degree: Mapping[int, int],
     effort: float,
+    fixed: Mapping[int, int] = {},
 ) -> None:
     n = len(present)
     usable = sum(1 for c in caps if c > 0)
@@ -669,7 +1236,7 @@ def _search_slot(
     sample_conflicted = min(len(caps), max(8, 4 * looks // per_table))
     passes = max(2, int(30 * effort))
     steps = int(effort * max(500, min(30 * n, 3_000_000 // n)))
-    search.construct(must_degree)
+    search.construct(must_degree, fixed)
     search.descend(passes, sample, sample_conflicted, org_floor)
     search.tabu_search(steps, org_floor)
     search.descend(passes, sample, sample_conflicted, org_floor)

@@ -42,6 +42,23 @@ class SeatingError(ValueError):
     """The seating cannot be changed that way; nothing was changed."""
 
 
+class SeatingNotFound(SeatingError):
+    """The planner found no seating keeping every must-not pair apart in the time allowed,
+    though none is proved impossible: its best one is stored as the draft (so the admin can
+    try again or move people by hand), and this says so. Callers that treat it as any
+    SeatingError (and do not commit) keep the previous draft."""
+
+    def __init__(self, report: mixer.SeatingReport, pairs_together: int) -> None:
+        self.report = report
+        self.pairs_together = pairs_together
+        pairs = "1 pair" if pairs_together == 1 else f"{pairs_together} pairs"
+        super().__init__(
+            "No seating that keeps every must-not pair apart was found in the time allowed; "
+            f"the best one found is shown below with {pairs} together. Try again, or move "
+            "people by hand."
+        )
+
+
 @dataclass
 class SeatingProblem:
     """A session's seating question as the planner reads it, plus the members behind ids."""
@@ -208,7 +225,10 @@ def _store(slots: list[SessionSlot], tables: dict) -> None:
 
 
 def run_assignment(session: SocialSession, seed: int = 0) -> mixer.SeatingReport:
-    """Plan the whole session afresh and store it as a draft (not yet published)."""
+    """Plan the whole session afresh and store it as a draft (not yet published).
+
+    Raises SeatingNotFound, after storing the planner's best draft, when that draft still
+    seats a must-not pair together."""
     if not session.is_assigned:
         raise SeatingError("Only assigned sessions have tables to plan.")
     if session.is_published:
@@ -227,6 +247,10 @@ def run_assignment(session: SocialSession, seed: int = 0) -> mixer.SeatingReport
         )
     except mixer.AssignmentImpossible as exc:
         raise SeatingError(f"No seating fits: {exc}.") from exc
+    except mixer.SeatingNotFound as exc:
+        _store(slots, exc.best.tables)
+        session.seed = seed
+        raise SeatingNotFound(exc.best.report, exc.pairs_together) from exc
     _store(slots, seating.tables)
     session.seed = seed
     return seating.report

@@ -200,3 +200,37 @@ def test_cities_at_one_table_get_different_colours():
     for people in tables["night"].values():
         assert colours[org_of[people[0]]] != colours[org_of[people[1]]]
     assert set(colours.values()) <= set(range(seating.COLOURS))
+
+
+def test_a_seating_not_found_in_time_is_kept_as_a_draft_with_its_problems(dinner, monkeypatch):
+    summit, session, members = dinner
+    a, b = members[0], members[1]
+    seating.add_must_not_pair(summit, a, b)
+    db.session.commit()
+    real_plan = seating.mixer.plan_seating
+
+    def planner_out_of_time(attendees, slots, met_before, must_not, seed):
+        best = real_plan(attendees, slots, met_before=met_before, seed=seed)
+        for by_table in best.tables.values():  # put the pair together at the first table
+            first, *_ = by_table
+            for people in by_table.values():
+                for m in (a.id, b.id):
+                    if m in people:
+                        people.remove(m)
+            by_table[first] = [a.id, b.id] + by_table[first][:1]
+            rest = [t for t in by_table if t != first]
+            for m in [m.id for m in members]:
+                if not any(m in p for p in by_table.values()):
+                    by_table[rest[0]].append(m)
+        raise seating.mixer.SeatingNotFound("not found", best=best, pairs_together=2)
+
+    monkeypatch.setattr(seating.mixer, "plan_seating", planner_out_of_time)
+
+    with pytest.raises(seating.SeatingNotFound, match="with 2 pairs together") as raised:
+        seating.run_assignment(session, seed=4)
+    assert "Try again, or move people by hand." in str(raised.value)
+    db.session.commit()
+    review = seating.review(session)
+    assert session.seed == 4
+    assert not session.is_published
+    assert len([p for p in review.problems if "must not sit together" in p]) == 2
