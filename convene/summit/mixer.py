@@ -12,8 +12,12 @@ How it decides, most important first:
 4. new cities: each attendee meets as many distinct organisations as possible;
 5. tables as evenly filled as possible.
 
-Each slot is seated in order by a greedy construction and then improved by moves and swaps
-between tables, with costs updated incrementally so that thousands of attendees stay fast.
+Must-not pairs are checked first: "impossible" only with a proof (too few seats, one table,
+a must-not clique larger than the tables, or an exhausted exact colouring); a search that
+merely fails says so (`SeatingNotFound`) and hands back its best seating. A first seating comes
+slot by slot (a resolvable design's round where the shape allows one, else a greedy
+construction improved by moves and swaps), then a tabu search over the whole schedule removes
+the conflicts left, with costs updated incrementally so that thousands of attendees stay fast.
 """
 
 from __future__ import annotations
