@@ -8,16 +8,6 @@ import pytest
 from convene.accounts.models import Member, Organisation
 from convene.convenings.models import Call, Rsvp, RsvpAnswer
 from convene.extensions import db
-from convene.history.models import ActionKind
-from convene.notifications.who_hears_what import TABLE
-
-
-@pytest.fixture(autouse=True)
-def _breakout_kinds_heard(monkeypatch):
-    """Until the who-hears-what table has rows for the breakout kinds, they tell nobody."""
-    for kind in (ActionKind.BREAKOUTS_PLANNED, ActionKind.BREAKOUT_ROOM_CHANGED):
-        if kind not in TABLE:
-            monkeypatch.setitem(TABLE, kind, ())
 
 
 @dataclass
