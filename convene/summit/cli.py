@@ -33,13 +33,24 @@ def _print_report(report) -> None:
 @click.argument("session_id", type=int)
 @click.option("--seed", default=0, show_default=True)
 def seat_command(session_id: int, seed: int) -> None:
-    """Plan SESSION_ID's seating as a draft (publish it from its seating page)."""
+    """Plan SESSION_ID's seating as a draft (publish it from its seating page).
+
+    When no seating keeping every must-not pair apart is found in time, the best one is
+    still kept as the draft, as the admin page does, and the command says so and exits 1."""
     session = db.session.get(SocialSession, session_id)
     if session is None:
         raise click.ClickException(f"No social session {session_id}.")
     try:
         report = seating.run_assignment(session, seed)
+    except seating.SeatingNotFound as exc:
+        db.session.commit()  # the best draft found, to try again from or fix by hand
+        click.echo(f"Warning: {exc}", err=True)
+        _print_report(exc.report)
+        for problem in seating.review(session).problems:
+            click.echo(f"problem: {problem}")
+        raise click.exceptions.Exit(1) from exc
     except seating.SeatingError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     _print_report(report)
