@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from convene.accounts.models import Member, Role
 from convene.breakouts.models import BreakoutRoom, BreakoutSetup, RoomSeat
-from convene.breakouts.planning import person_of, record_presence, set_up_rooms
+from convene.breakouts.planning import move_by_hand, person_of, record_presence, set_up_rooms
 from convene.breakouts.rooms import plan_rooms, room_count
 from convene.convenings.models import Attendance, Call, CallStatus
 from convene.extensions import db
@@ -27,6 +27,8 @@ def load(rng) -> None:
     ).all()
     for call in upcoming:
         set_up_rooms(call, room_count=2, actor=host)
+    if upcoming:
+        _move_one_by_hand(upcoming[0], host)
     held = db.session.scalars(
         sa.select(Call)
         .where(Call.status == CallStatus.HELD)
@@ -35,6 +37,16 @@ def load(rng) -> None:
     ).all()
     for call in reversed(held):  # oldest first, as they were planned
         _held_rooms(call, rng, host)
+
+
+def _move_one_by_hand(call: Call, host) -> None:
+    """The host swaps someone into the other room, as hosts do: the person hears of it."""
+    seat = db.session.scalar(
+        sa.select(RoomSeat).where(RoomSeat.call_id == call.id).order_by(RoomSeat.id).limit(1)
+    )
+    if seat is not None:
+        other = 2 if seat.room.number == 1 else 1
+        move_by_hand(call, seat.member_id, other, actor=host)
 
 
 def _held_rooms(call: Call, rng, host) -> None:

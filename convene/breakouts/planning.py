@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
 from convene.accounts.models import Member, OrganisationKind
+from convene.breakouts.lookup import by_organisation
 from convene.breakouts.models import (
     MAX_ROOM_SIZE,
     MAX_ROOMS,
@@ -385,10 +386,6 @@ def record_presence(call: Call, rooms: dict[int, list[int]], actor: Member | Non
     return len(seen)
 
 
-def _by_name(members) -> list[Member]:
-    return sorted(members, key=lambda m: (m.organisation.name, m.name, m.id))
-
-
 def rooms_for(call: Call) -> list[RoomView]:
     """Every room of the call with its people and who was recorded: three queries."""
     rooms = _rooms(call.id)
@@ -406,38 +403,9 @@ def rooms_for(call: Call) -> list[RoomView]:
         .options(selectinload(RoomPresence.member).joinedload(Member.organisation))
     ):
         recorded[presence.room_id].append(presence.member)
-    return [RoomView(r, _by_name(placed[r.id]), _by_name(recorded[r.id])) for r in rooms]
-
-
-def rooms_of_member(member_id: int, call_ids) -> dict[int, tuple[BreakoutRoom, list[Member]]]:
-    """For each of these calls where the member has a seat: their room and roommates."""
-    call_ids = list(call_ids)
-    if not call_ids:
-        return {}
-    mine = select(RoomSeat.room_id).where(
-        RoomSeat.member_id == member_id, RoomSeat.call_id.in_(call_ids)
-    )
-    seats = db.session.scalars(
-        select(RoomSeat)
-        .where(RoomSeat.room_id.in_(mine))
-        .options(
-            selectinload(RoomSeat.room),
-            selectinload(RoomSeat.member).joinedload(Member.organisation),
-        )
-    ).all()
-    found: dict[int, tuple[BreakoutRoom, list[Member]]] = {}
-    for seat in seats:
-        if seat.member_id == member_id:
-            found[seat.call_id] = (seat.room, [])
-    for seat in seats:
-        if seat.member_id != member_id and seat.call_id in found:
-            found[seat.call_id][1].append(seat.member)
-    return {c: (room, _by_name(people)) for c, (room, people) in found.items()}
-
-
-def room_of(call_id: int, member_id: int) -> tuple[BreakoutRoom, list[Member]] | None:
-    """Their room on this call and the others in it, or None."""
-    return rooms_of_member(member_id, [call_id]).get(call_id)
+    return [
+        RoomView(r, by_organisation(placed[r.id]), by_organisation(recorded[r.id])) for r in rooms
+    ]
 
 
 def _placed(call: Call) -> list[tuple[BreakoutRoom, Member]]:

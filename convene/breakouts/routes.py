@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from convene.accounts.models import Member
-from convene.breakouts import planning
+from convene.breakouts import lookup, planning
 from convene.breakouts.forms import (
     BY_COUNT,
     BY_SIZE,
@@ -44,7 +44,7 @@ def my_breakout_room(call: Call):
     """The signed-in member's room on this call and their roommates, or None."""
     if not can_see_own_room(current_user) or call.is_cancelled:
         return None
-    return planning.room_of(call.id, current_user.id)
+    return lookup.room_of(call.id, current_user.id)
 
 
 def breakout_setup(call: Call) -> BreakoutSetup | None:

@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from convene.breakouts.lookup import room_of
 from convene.breakouts.models import BreakoutRoom, RoomPresence, RoomSeat
 from convene.breakouts.planning import (
     BreakoutError,
     move_by_hand,
     plan_call,
     record_presence,
-    room_of,
     rooms_for,
     set_up_rooms,
     turn_off_rooms,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from convene.breakouts import planning
+from convene.breakouts import lookup, planning
 from convene.calendar.publishing import feed_cache
 from convene.calendar.subscriptions import subscription_for
 from convene.extensions import db
@@ -16,7 +16,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _room_words(call, member) -> tuple[str, list]:
-    room, mates = planning.room_of(call.id, member.id)
+    room, mates = lookup.room_of(call.id, member.id)
     return room.name, mates
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from convene.accounts import champions, credentials
 from convene.accounts.models import Member
+from convene.breakouts import lookup, planning
 from convene.convenings import record, rescheduling, rsvps, swaps
 from convene.convenings.models import Rsvp, RsvpAnswer
 from convene.extensions import db
@@ -832,8 +833,6 @@ def _visit_reinstated(w):
 
 @case(K.BREAKOUTS_PLANNED)
 def _breakouts_planned(w):
-    from convene.breakouts import planning
-
     yield
     planning.set_up_rooms(w.call, room_count=2, actor=w.host_a)
     yield {}  # each person finds their room on the call's page, feed and reminder
@@ -841,22 +840,18 @@ def _breakouts_planned(w):
 
 @case(K.BREAKOUT_ROOM_CHANGED)
 def _breakout_room_changed(w):
-    from convene.breakouts import planning
-
     planning.set_up_rooms(w.call, room_count=2, actor=w.host_a)
-    mine = planning.room_of(w.call.id, w.yes.id)[0].number
+    mine = lookup.room_of(w.call.id, w.yes.id)[0].number
     yield
     planning.move_by_hand(w.call, w.yes.id, 3 - mine, actor=w.host_a)
     yield {w.yes: None}
 
 
 def test_a_room_change_names_the_new_room_and_the_roommates(world, deliver_mail):
-    from convene.breakouts import planning
-
     planning.set_up_rooms(world.call, room_count=2, actor=world.host_a)
     db.session.commit()
     deliver_mail()
-    theirs = planning.room_of(world.call.id, world.maybe.id)[0].number
+    theirs = lookup.room_of(world.call.id, world.maybe.id)[0].number
     planning.move_by_hand(world.call, world.yes.id, theirs, actor=world.host_a)
     db.session.commit()
     (mail,) = [m for m in deliver_mail() if world.yes.email in m["To"]]
