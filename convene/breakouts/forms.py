@@ -6,7 +6,7 @@ people in hand (`moves_form`, `presence_form`); every field still goes through
 convene.forms.Form, and a value that is not one of the rooms offered is refused there.
 """
 
-from wtforms import IntegerField, RadioField, SelectField, SubmitField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
@@ -133,10 +133,26 @@ def _people_form(people: list[Member], room_numbers, none_label: str, submit: st
 
 
 def moves_form(people: list[Member], room_numbers, current: dict[int, int | None], **kwargs):
-    """One select per person coming, set to their room now."""
+    """One select per person coming, set to their room now, and (hidden) the rooms as the
+    host saw them, so that a save from a stale page is caught rather than undoing a move."""
     form_class = _people_form(people, room_numbers, "No room", "Save the moves")
+    form_class.seen = HiddenField()
     data = {field_name(m.id): current.get(m.id) for m in people}
+    data["seen"] = " ".join(f"{m.id}:{current.get(m.id) or 0}" for m in people)
     return form_class(data=data, **kwargs)
+
+
+def seen_rooms(form) -> dict[int, int | None] | None:
+    """member id -> the room the host saw (None: no room); None when the field is garbled."""
+    if not (form.seen.data or "").strip():
+        return None
+    seen: dict[int, int | None] = {}
+    for item in form.seen.data.split():
+        member_id, _, number = item.partition(":")
+        if not (member_id.isdigit() and number.isdigit()):
+            return None
+        seen[int(member_id)] = int(number) or None
+    return seen
 
 
 def presence_form(people: list[Member], room_numbers, current: dict[int, int | None], **kwargs):

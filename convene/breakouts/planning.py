@@ -45,6 +45,10 @@ class BreakoutError(ValueError):
     """The change cannot be made; the message is for the person who asked. Nothing changed."""
 
 
+class RoomsChanged(BreakoutError):
+    """The page the host worked from is out of date; nothing was changed."""
+
+
 @dataclass(frozen=True)
 class RoomChange:
     member_id: int
@@ -356,6 +360,35 @@ def move_by_hand(
     change = RoomChange(member_id, before, room_number)
     _record_change(call, member, change, actor)
     return change
+
+
+def move_people_by_hand(
+    call: Call, moves: dict[int, tuple[int | None, int | None]], actor: Member | None = None
+) -> list[RoomChange]:
+    """Several moves from one page: member id -> (room the host saw, room chosen).
+
+    Checked under the setup's lock against the rooms as they are now, so a host working
+    from a page that someone else (another host, a late answer) has since changed cannot
+    undo that change unknowingly: then nothing moves and BreakoutError says who changed."""
+    if _lock_setup(call.id) is None:
+        raise BreakoutError("Set up breakout rooms for this call first.")
+    numbers = {r.id: r.number for r in _rooms(call.id)}
+    now = {seat.member_id: numbers.get(seat.room_id) for seat in _seats(call.id)}
+    stale = [i for i, (seen, _) in moves.items() if now.get(i) != seen]
+    if stale:
+        names = ", ".join(
+            sorted(m.name for m in db.session.scalars(select(Member).where(Member.id.in_(stale))))
+        )
+        raise RoomsChanged(
+            f"The rooms changed while you were editing them ({names}): nothing was moved. "
+            "Here they are as they are now; make your moves again."
+        )
+    changes = []
+    for member_id, (_, chosen) in moves.items():
+        change = move_by_hand(call, member_id, chosen, actor)
+        if change is not None:
+            changes.append(change)
+    return changes
 
 
 def record_presence(call: Call, rooms: dict[int, list[int]], actor: Member | None = None) -> int:

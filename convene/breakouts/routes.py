@@ -21,6 +21,7 @@ from convene.breakouts.forms import (
     field_name,
     moves_form,
     presence_form,
+    seen_rooms,
 )
 from convene.breakouts.models import BreakoutSetup, RoomPresence, RoomSeat
 from convene.breakouts.permissions import can_plan_rooms, can_see_own_room
@@ -250,11 +251,17 @@ def move_people(call_id: int):
     if not form.validate():
         return _render(call, moves=form)
     chosen = chosen_rooms(form, page.people)
-    changed = {i: n for i, n in chosen.items() if n != page.placed.get(i)}
+    seen = seen_rooms(form)
+    if seen is None:
+        seen = page.placed
+    changed = {i: (seen.get(i), n) for i, n in chosen.items() if n != seen.get(i)}
     try:
-        for member_id, number in changed.items():
-            planning.move_by_hand(call, member_id, number, actor=current_user)
+        planning.move_people_by_hand(call, changed, actor=current_user)
         db.session.commit()
+    except planning.RoomsChanged as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(call)
     except BreakoutError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))

@@ -298,3 +298,31 @@ def test_the_rooms_page_runs_a_fixed_number_of_queries(
             assert client.get(f"/calls/{setup.call.id}/rooms").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_save_from_a_stale_page_keeps_the_other_hosts_moves(breakout_call, host, client_for):
+    """Two hosts with the rooms page open. The second host's save leaves alone the people
+    they did not touch, and refuses (moving nobody) when they moved someone whom the first
+    host had moved since."""
+    client = client_for(host)
+    call = breakout_call.call
+    _set_up(client, call, "count", "3")
+    mover, other = breakout_call.everyone[0], breakout_call.everyone[1]
+    before = _seats()
+    seen = " ".join(f"{i}:{n}" for i, n in before.items())
+    first = 1 + before[mover.id] % 3
+    client.post(f"/calls/{call.id}/rooms/moves", data={f"member-{mover.id}": str(first)})
+    assert _seats()[mover.id] == first
+
+    untouched = {"seen": seen, f"member-{mover.id}": str(before[mover.id])}
+    client.post(f"/calls/{call.id}/rooms/moves", data=untouched)
+    assert _seats()[mover.id] == first  # the stale page's select did not undo the move
+
+    stale = {
+        "seen": seen,
+        f"member-{mover.id}": str(1 + first % 3),
+        f"member-{other.id}": str(1 + before[other.id] % 3),
+    }
+    response = client.post(f"/calls/{call.id}/rooms/moves", data=stale, follow_redirects=True)
+    assert "The rooms changed while you were editing them" in response.get_data(as_text=True)
+    assert _seats()[mover.id] == first and _seats()[other.id] == before[other.id]
