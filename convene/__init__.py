@@ -85,6 +85,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from convene.accounts.routes import bp as accounts
+    from convene.applications.apply_routes import bp as apply
+    from convene.applications.decision_routes import bp as decisions
+    from convene.applications.review_routes import bp as reviews
     from convene.breakouts.routes import bp as breakouts
     from convene.calendar.routes import bp as calendar
     from convene.convenings.routes import bp as convenings
@@ -105,6 +108,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger)
     app.register_blueprint(visits)
     app.register_blueprint(breakouts)
+    app.register_blueprint(apply)
+    app.register_blueprint(reviews)
+    app.register_blueprint(decisions)
 
 
 def _register_cli(app: Flask) -> None:

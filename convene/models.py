@@ -1,6 +1,21 @@
 """Every model, imported once so that Alembic and create_all see the whole schema."""
 
 from convene.accounts.models import Member, MemberToken, Organisation  # noqa: F401
+from convene.applications.models import (  # noqa: F401
+    Application,
+    ApplicationArea,
+    ApplicationLink,
+    Criterion,
+    Decision,
+    DecisionLetter,
+    LeadershipMeeting,
+    LetterTemplate,
+    Review,
+    ReviewAssignment,
+    Reviewer,
+    ReviewerConflict,
+    ReviewScore,
+)
 from convene.breakouts import planning  # noqa: F401  (late RSVPs find a room)
 from convene.breakouts.models import BreakoutRoom, BreakoutSetup, RoomPresence, RoomSeat  # noqa: F401
 from convene.calendar.models import CalendarSubscription, FeedStamp  # noqa: F401

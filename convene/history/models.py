@@ -82,6 +82,15 @@ class ActionKind(enum.StrEnum):
     BREAKOUTS_PLANNED = "breakout.rooms_planned"
     BREAKOUT_ROOM_CHANGED = "breakout.room_changed"
 
+    APPLICATION_SUBMITTED = "application.submitted"
+    APPLICATION_UNDER_REVIEW = "application.under_review"
+    REVIEWER_ASSIGNED = "application.reviewer_assigned"
+    MEETING_SCHEDULED = "application.meeting_scheduled"
+    MEETING_MOVED = "application.meeting_moved"
+    MEETING_CANCELLED = "application.meeting_cancelled"
+    LETTER_SENT = "application.letter_sent"
+    APPLICATION_ACCEPTED = "application.accepted"
+
 
 def _subject(table: str) -> Mapped[int | None]:
     return mapped_column(sa.ForeignKey(f"{table}.id", ondelete="SET NULL"), index=True)
@@ -106,6 +115,7 @@ class Action(db.Model):
     social_session_id: Mapped[int | None] = _subject("summit_social_sessions")
     agenda_item_id: Mapped[int | None] = _subject("summit_agenda_items")
     visit_id: Mapped[int | None] = _subject("visits")
+    application_id: Mapped[int | None] = _subject("applications")
     # Whom it concerns.
     member_id: Mapped[int | None] = _subject("members")
     former_member_id: Mapped[int | None] = _subject("members")
