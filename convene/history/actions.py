@@ -30,6 +30,7 @@ _SUBJECT_COLUMNS = {
     "summit_social_sessions": "social_session_id",
     "summit_agenda_items": "agenda_item_id",
     "visits": "visit_id",
+    "applications": "application_id",
 }
 
 # Topics build on calls, not the other way round: a call's topic is read by table name.
@@ -63,6 +64,7 @@ def record_action(
     *subjects,
     member: Member | None = None,
     former_member: Member | None = None,
+    application_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
     **details,
@@ -71,8 +73,9 @@ def record_action(
 
     `subjects` are the objects it is about (a call, topic, summit, registration, social
     session or agenda item); a registration, session or agenda item also files it under its
-    summit, and a call under the topic it has now. `actor` None means whoever is signed in
-    for this request, else the system (a command, the demo).
+    summit, and a call under the topic it has now (an application may be passed as a subject
+    or by `application_id`). `actor` None means whoever is signed in for this request, else
+    the system (a command, the demo).
     """
     action = Action(
         kind=ActionKind(kind),
@@ -80,6 +83,7 @@ def record_action(
         happened_at=utcnow(),
         member=member,
         former_member=former_member,
+        application_id=application_id,
         before=plain(before or {}),
         after=plain(after or {}),
         details=plain(details),
