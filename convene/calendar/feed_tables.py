@@ -192,6 +192,26 @@ def _visit_participant(row) -> set[str]:
 
 _VISIT_LOOKUPS = {"visit_public": _visit_public, "member_ids": _members_of_its_visit}
 
+_ASSIGNMENTS = sa.table("review_assignments", sa.column("application_id"), sa.column("member_id"))
+
+
+def _assigned_reviewers(row, connection) -> tuple[int, ...]:
+    query = sa.select(_ASSIGNMENTS.c.member_id).where(
+        _ASSIGNMENTS.c.application_id == row.application_id
+    )
+    return tuple(connection.execute(query).scalars())
+
+
+def _reviewers_of_application(row, connection) -> tuple[int, ...]:
+    query = sa.select(_ASSIGNMENTS.c.member_id).where(_ASSIGNMENTS.c.application_id == row.id)
+    return tuple(connection.execute(query).scalars())
+
+
+def _meeting(row) -> set[str]:
+    """A leadership meeting is in the feeds of the reviewers assigned its application."""
+    return {member(m) for m in row.reviewer_ids}
+
+
 _SEATS = sa.table("breakout_seats", sa.column("room_id"), sa.column("member_id"))
 
 
@@ -349,6 +369,63 @@ SHOWN: dict[str, Shown] = {
         quiet=_columns("by_hand", "placed_at"),
         broad=frozenset({CALLS}),
     ),
+    # City applications: only a leadership meeting reaches calendars, in the personal feeds
+    # of the reviewers assigned its application (an assignment brings it in or takes it
+    # out). Its notes are the application's record, not the event's. Everything else about
+    # applications is quiet but the city's name and reference, which the event shows.
+    "applications": Shown(
+        _meeting,
+        lookups={"reviewer_ids": _reviewers_of_application},
+        columns=_columns("id", "reference", "city_name", "state"),
+        quiet=_columns(
+            "status",
+            "email",
+            "contact_name",
+            "population",
+            "zone",
+            "latitude",
+            "longitude",
+            "champion_name",
+            "champion_title",
+            "champion_email",
+            "champion_seniority",
+            "data_history",
+            "resources",
+            "help_wanted",
+            "letter_file",
+            "letter_filename",
+            "letter_bytes",
+            "letter_sha256",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "decided_at",
+            "organisation_id",
+        ),
+        inserts_show=False,
+    ),
+    "leadership_meetings": Shown(
+        _meeting,
+        lookups={"reviewer_ids": _assigned_reviewers},
+        columns=_columns(
+            "id",
+            "application_id",
+            "starts_at",
+            "zone",
+            "duration_minutes",
+            "location",
+            "cancelled",
+            "sequence",
+            "updated_at",
+        ),
+        quiet=_columns("notes", "created_at"),
+        broad=frozenset({ALL}),
+    ),
+    "review_assignments": Shown(
+        _own,
+        columns=_columns("id", "application_id", "member_id"),
+        quiet=_columns("assigned_at"),
+    ),
 }
 
 # Tables no feed reads. Writing them never moves a feed's Last-Modified.
@@ -379,6 +456,16 @@ QUIET: frozenset[str] = frozenset(
         "visit_reports",  # published to the network's pages, not to calendars
         "programme_budgets",
         "breakout_presences",  # who was really in a room: the ledger's, not the feeds'
+        "application_areas",
+        "application_links",
+        "reviewers",  # assignments, not the reviewer list, put meetings in feeds
+        "reviewer_conflicts",  # a conflict removes an assignment, which is shown
+        "review_criteria",
+        "reviews",
+        "review_scores",
+        "application_decisions",
+        "decision_letters",
+        "letter_templates",
     }
 )
 

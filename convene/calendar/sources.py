@@ -272,8 +272,14 @@ def _visit_events(scope: FeedScope) -> list[FeedEvent]:
     return visit_events(scope)
 
 
+def _meeting_events(scope: FeedScope) -> list[FeedEvent]:
+    from convene.calendar.meeting_events import meeting_events
+
+    return meeting_events(scope)
+
+
 # Each capability's source, in order. A source returns [] for scopes it has nothing for.
-SOURCES: list[Source] = [call_events, _summit_events, _visit_events]
+SOURCES: list[Source] = [call_events, _summit_events, _visit_events, _meeting_events]
 
 
 def events_for(scope: FeedScope) -> list[FeedEvent]:
