@@ -65,6 +65,7 @@ def record_action(
     member: Member | None = None,
     former_member: Member | None = None,
     application_id: int | None = None,
+    private: dict | None = None,
     before: dict | None = None,
     after: dict | None = None,
     **details,
@@ -75,7 +76,8 @@ def record_action(
     session or agenda item); a registration, session or agenda item also files it under its
     summit, and a call under the topic it has now (an application may be passed as a subject
     or by `application_id`). `actor` None means whoever is signed in for this request, else
-    the system (a command, the demo).
+    the system (a command, the demo). `private` goes to the mail only, never into the record:
+    a one-time link's secret (`{"links": {"status": url}}` makes the mail's `links.status`).
     """
     action = Action(
         kind=ActionKind(kind),
@@ -104,7 +106,7 @@ def record_action(
             action.summit_id = summit_id
     db.session.add(action)
     db.session.flush()
-    dispatch(action)
+    dispatch(action, private)
     return action
 
 

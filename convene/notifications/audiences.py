@@ -3,11 +3,19 @@
 The who-hears-what table names these functions: each audience takes the recorded action
 and returns the members it concerns (active ones; the dispatcher tells each person once),
 each invitation builds the one event a message carries for one member.
+
+Someone without an account (a city applying to join) is told by address: an audience may
+return an `Addressee`, which has what the dispatcher and the mail templates read of a member
+(`email`, `name`, `zone`, `active`) and no id. It is told like anyone else, once per action,
+its mail always essential (there is no account to hold a choice of topics).
 """
+
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
 from convene.accounts.models import Member, Role
+from convene.applications.models import Application, LeadershipMeeting, ReviewAssignment
 from convene.breakouts.lookup import room_of
 from convene.calendar.invitations import ACCEPTED, DECLINED, TENTATIVE, call_event, invitation
 from convene.calendar.summit_events import (
@@ -447,3 +455,76 @@ def visit_approved_invitation(action: Action, member: Member, context: dict, met
 def visit_person(action: Action) -> list[Member]:
     """The person named on the visit, or taken off it."""
     return the_member(action)
+
+
+# --- city applications (the applicant has no account: told by address) -----------------------
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Someone told by address alone (see the module's docstring)."""
+
+    email: str
+    name: str
+    zone: str | None = None
+    id: None = None
+    active: bool = True
+
+
+def _application(action: Action) -> Application | None:
+    if action.application_id is None:
+        return None
+    return db.session.get(Application, action.application_id)
+
+
+def applicant(action: Action) -> list[Addressee]:
+    """The person who applied for the city, at the application's address."""
+    application = _application(action)
+    if application is None or not application.email:
+        return []
+    name = application.contact_name or f"{application.city_label} applicant"
+    return [Addressee(email=application.email, name=name, zone=application.zone)]
+
+
+def admins(action: Action) -> list[Member]:
+    """The programme's admins."""
+    return _members(select(Member).where(Member.role == Role.ADMIN))
+
+
+def assigned_reviewer(action: Action) -> list[Member]:
+    """The reviewer given the application."""
+    return the_member(action)
+
+
+def reviewers_and_admins(action: Action) -> list[Member]:
+    """The application's assigned reviewers, then the programme's admins."""
+    if action.application_id is None:
+        return []
+    reviewers = _members(
+        select(Member)
+        .join(ReviewAssignment, ReviewAssignment.member_id == Member.id)
+        .where(ReviewAssignment.application_id == action.application_id)
+    )
+    seen = {m.id for m in reviewers}
+    return reviewers + [m for m in admins(action) if m.id not in seen]
+
+
+def meeting_of(action: Action) -> LeadershipMeeting | None:
+    """The leadership meeting the action is about (its id in the details, else the
+    application's latest)."""
+    meeting_id = action.details.get("meeting_id")
+    if meeting_id:
+        return db.session.get(LeadershipMeeting, meeting_id)
+    if action.application_id is None:
+        return None
+    return db.session.scalar(
+        select(LeadershipMeeting)
+        .where(LeadershipMeeting.application_id == action.application_id)
+        .order_by(LeadershipMeeting.id.desc())
+        .limit(1)
+    )
+
+
+def meeting_invitation(action: Action, member: Member, context: dict, method: str):
+    """The leadership meeting, as the reviewers' feeds show it."""
+    return None

@@ -4,15 +4,24 @@ It reads the who-hears-what table for the action's kind, asks each audience for 
 members, tells each member once (the first audience that names them wins), and queues one
 message per person (or per item, for rows that send one event per message), each with its
 invitation when the row has a calendar method.
+
+A person is told once per action whoever names them: people are told apart by address, so
+an `Addressee` (someone without an account, audiences.py) counts like a member. What a mail
+needs but the record must never keep (a one-time link's secret) comes in `private`, handed
+over by record_action and gone with the request.
 """
 
 import logging
 from datetime import datetime
 
+from flask import current_app
+
 from convene.accounts.models import Member, Organisation
+from convene.applications.models import Application, DecisionLetter
 from convene.convenings.models import Rsvp, SwapRequest
 from convene.extensions import db
 from convene.history.models import Action
+from convene.notifications.audiences import Addressee, meeting_of
 from convene.notifications.outbox import queue_email
 from convene.notifications.who_hears_what import TABLE
 from convene.summit.models import SessionSlot, SessionTable
@@ -34,6 +43,13 @@ def _get(model, row_id):
     return db.session.get(model, row_id) if row_id else None
 
 
+def _page(endpoint: str, **values) -> str | None:
+    """A page's address, or None while no blueprint serves it."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return external_url(endpoint, **values)
+
+
 def _links(context: dict) -> dict:
     """Every page a mail may link to, for what this action is about."""
     links = {"hosting": external_url("convenings.host_dashboard")}
@@ -52,6 +68,10 @@ def _links(context: dict) -> dict:
         links["visit"] = external_url("visits.visit", visit_id=visit.id)
         if slug := context["details"].get("report_city"):
             links["report"] = external_url("visits.report", visit_id=visit.id, slug=slug)
+    if (application := context.get("application")) is not None:
+        links["application"] = _page("reviews.application", application_id=application.id)
+        if (city := application.organisation) is not None:
+            links["city"] = _page("accounts.people", slug=city.slug)
     return links
 
 
@@ -87,6 +107,9 @@ def context_for(action: Action) -> dict:
         "swap": swap,
         "verb": details.get("verb"),
         "visit": action.visit,
+        "application": _get(Application, action.application_id),
+        "meeting": meeting_of(action) if action.kind.value.startswith("application.") else None,
+        "letter": _get(DecisionLetter, details.get("letter_id")),
         "_events": {},  # events built once per action, shared by its messages
     }
     if swap is not None:
@@ -104,8 +127,11 @@ def context_for(action: Action) -> dict:
     return context
 
 
-def _for_member(context: dict, member: Member) -> dict:
-    zone = member_zone_name(member)
+def _for_member(context: dict, member: Member | Addressee) -> dict:
+    if isinstance(member, Addressee):
+        zone = member.zone or current_app.config["PROGRAMME_ZONE"]
+    else:
+        zone = member_zone_name(member)
     call, topic = context.get("call"), context.get("call_topic")
     return {
         "member": member,
@@ -124,30 +150,34 @@ def _subject(told, context: dict, action: Action) -> str:
         return f"Convene: {action.kind.value}"
 
 
-def dispatch(action: Action) -> list:
+def dispatch(action: Action, private: dict | None = None) -> list:
     """Queue the mail for one action; returns the outbox messages queued (optional mail a
-    member takes in a digest, or not at all, is left to queue_email)."""
+    member takes in a digest, or not at all, is left to queue_email). `private` joins the
+    mail's context (and its links) without being recorded."""
     context = context_for(action)
-    told_ids: set[int] = set()
+    if private:
+        context = context | private
+        context["links"] = context["links"] | private.get("links", {})
+    told: set[str] = set()
     messages = []
-    for told in TABLE[action.kind]:
-        for member in told.audience(action):
-            if member.id in told_ids or not member.active:
+    for told_row in TABLE[action.kind]:
+        for member in told_row.audience(action):
+            if member.email in told or not member.active:
                 continue
-            told_ids.add(member.id)
-            letters = told.each(action, member) if told.each is not None else [{}]
+            told.add(member.email)
+            letters = told_row.each(action, member) if told_row.each is not None else [{}]
             for letter in letters:
-                mail = context | _for_member(context, member) | told.extra | letter
-                mail["link"] = mail["url"] = context["links"].get(told.link)
+                mail = context | _for_member(context, member) | told_row.extra | letter
+                mail["link"] = mail["url"] = context["links"].get(told_row.link)
                 attachment = None
-                if told.calendar is not None and told.invitation is not None:
-                    attachment = told.invitation(action, member, mail, told.calendar)
+                if told_row.calendar is not None and told_row.invitation is not None:
+                    attachment = told_row.invitation(action, member, mail, told_row.calendar)
                 message = queue_email(
                     member.email,
-                    _subject(told, mail, action),
-                    told.template,
+                    _subject(told_row, mail, action),
+                    told_row.template,
                     attachments=(attachment,),
-                    topic=told.topic,
+                    topic=told_row.topic,
                     **{k: v for k, v in mail.items() if not k.startswith("_")},
                 )
                 if message is not None:  # None: held for a digest, or not wanted

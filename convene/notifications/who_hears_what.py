@@ -297,6 +297,52 @@ TABLE: dict[K, tuple[Told, ...]] = {
              "{details[organisation]} published its report: {visit.title}", topic=NEWS,
              link="report"),
     ),
+    # --- city applications: the applicant has no account and is told by address ----------
+    K.APPLICATION_SUBMITTED: (
+        Told(a.applicant, "applications/submitted",
+             "We have your application for {application.city_label} ({application.reference})",
+             link="status"),
+        Told(a.admins, "applications/new_application",
+             "New application: {application.city_label}", link="application"),
+    ),
+    K.APPLICATION_UNDER_REVIEW: (
+        Told(a.applicant, "applications/under_review",
+             "Your application for {application.city_label} is under review", link="status"),
+    ),
+    K.REVIEWER_ASSIGNED: (
+        Told(a.assigned_reviewer, "applications/reviewer_assigned",
+             "Please review: {application.city_label}", link="application"),
+    ),
+    K.MEETING_SCHEDULED: (
+        Told(a.reviewers_and_admins, "applications/meeting_for_committee",
+             "Meeting with {application.city_label}'s leadership", REQUEST,
+             invitation=a.meeting_invitation, link="application"),
+        Told(a.applicant, "applications/meeting_for_applicant",
+             "A meeting about your application for {application.city_label}", link="status"),
+    ),
+    K.MEETING_MOVED: (
+        Told(a.reviewers_and_admins, "applications/meeting_for_committee",
+             "Meeting moved: {application.city_label}'s leadership", REQUEST,
+             invitation=a.meeting_invitation, link="application"),
+        Told(a.applicant, "applications/meeting_for_applicant",
+             "The meeting about your application for {application.city_label} has moved",
+             link="status"),
+    ),
+    K.MEETING_CANCELLED: (
+        Told(a.reviewers_and_admins, "applications/meeting_for_committee",
+             "Meeting cancelled: {application.city_label}'s leadership", CANCEL,
+             invitation=a.meeting_invitation, link="application"),
+        Told(a.applicant, "applications/meeting_for_applicant",
+             "The meeting about your application for {application.city_label} is cancelled",
+             link="status"),
+    ),
+    K.LETTER_SENT: (
+        Told(a.applicant, "applications/letter", "{letter.subject}", link="status"),
+    ),
+    K.APPLICATION_ACCEPTED: (
+        Told(a.admins, "applications/city_accepted",
+             "{application.city_label} has joined the network", link="city"),
+    ),
 }  # fmt: skip
 
 
