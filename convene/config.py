@@ -87,6 +87,20 @@ class Config:
     # A peer visit is asked for at least this many days ahead, and lasts at most this many days.
     VISIT_LEAD_DAYS = 21
     VISIT_MAX_DAYS = 5
+    # City applications: the population band of cities that may apply (both ends in it).
+    APPLICATION_MIN_POPULATION = 100_000
+    APPLICATION_MAX_POPULATION = 1_000_000
+    # An emailed link to a draft application works this many days (a status link always).
+    APPLICATION_DRAFT_DAYS = 30
+    # The mayor's letter: a PDF of at most this many bytes, stored in APPLICATION_UPLOADS
+    # (default: instance/uploads/letters), outside the static folder.
+    APPLICATION_LETTER_MAX_BYTES = 5 * 1024 * 1024
+    APPLICATION_UPLOADS = None
+    # Applications started per client address, and by everyone in a day.
+    APPLICATION_START_RATE_LIMIT = "5 per hour"
+    APPLICATION_START_DAILY_LIMIT = "500 per day"
+    # Drafts saved or submitted per client address.
+    APPLICATION_SAVE_RATE_LIMIT = "120 per hour"
     # argon2 cost; tests lower it so that hashing does not dominate the suite.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -168,6 +182,14 @@ ENVIRONMENT = {
     "DIGEST_HOUR": ("DIGEST_HOUR", int),
     "VISIT_LEAD_DAYS": ("VISIT_LEAD_DAYS", int),
     "VISIT_MAX_DAYS": ("VISIT_MAX_DAYS", int),
+    "APPLICATION_MIN_POPULATION": ("APPLICATION_MIN_POPULATION", int),
+    "APPLICATION_MAX_POPULATION": ("APPLICATION_MAX_POPULATION", int),
+    "APPLICATION_DRAFT_DAYS": ("APPLICATION_DRAFT_DAYS", int),
+    "APPLICATION_LETTER_MAX_BYTES": ("APPLICATION_LETTER_MAX_BYTES", int),
+    "APPLICATION_UPLOADS": ("APPLICATION_UPLOADS", str),
+    "APPLICATION_START_RATE_LIMIT": ("APPLICATION_START_RATE_LIMIT", str),
+    "APPLICATION_START_DAILY_LIMIT": ("APPLICATION_START_DAILY_LIMIT", str),
+    "APPLICATION_SAVE_RATE_LIMIT": ("APPLICATION_SAVE_RATE_LIMIT", str),
 }
 
 
@@ -189,4 +211,7 @@ def load_config(name: str) -> dict:
         f"sqlite:///{instance / 'convene.sqlite'}"
     )
     settings["MAIL_FOLDER"] = settings["MAIL_FOLDER"] or str(instance / "mail")
+    settings["APPLICATION_UPLOADS"] = settings["APPLICATION_UPLOADS"] or str(
+        instance / "uploads" / "letters"
+    )
     return settings
