@@ -808,9 +808,13 @@ def _design(problem: _Problem, met_pairs: list, must_pairs: list) -> list[list[i
 class _Schedule:
     """Every slot at once, Dotú and Van Hentenryck's way for social golfers: swap (or move)
     a person in conflict with anyone at another table of the same slot, best move first,
-    recent moves tabu unless they beat the best seating seen, and a random shake from the
-    best seating when progress stalls. Pair meetings are counted over the whole schedule,
-    so a repeat can be undone in whichever slot is cheapest."""
+    recent moves tabu unless they beat the best seating seen, and a restart from the best
+    seating with a few random swaps when progress stalls. Pair meetings are counted over the
+    whole schedule, so a repeat can be undone in whichever slot is cheapest.
+
+    `conn[k][a][t]` sums, over the people at table t in slot k, what sitting with them
+    weighs for a (twice the pair's meetings so far, and the must-not weight): with it any
+    swap's cost change takes a few lookups, and a step can weigh every seat of a slot."""
 
     def __init__(
         self,
@@ -829,12 +833,13 @@ class _Schedule:
             self.must[i].add(j)
             self.must[j].add(i)
         self.met_pairs = met_pairs
-        # people in conflict weighed per step: all of a few in small slots, one in large
         largest = max((len(p) for p in problem.present), default=0)
-        self.breadth = 8 if largest <= 60 else 1
-        self.stall_limit, self.tenure, self.tenure_spread = 400, 4, 12
-        # shakes in a row that find nothing better before giving up: many when they are cheap
-        self.patience = max(8, 500 // max(1, largest))
+        # people in conflict weighed per step: every one of them in small slots
+        self.breadth = max(1, 6000 // max(1, largest))
+        self.stall_limit = min(1500, 50 + 10 * largest)
+        self.tenure, self.tenure_spread = 4, 5
+        # restarts in a row that find nothing better before giving up: many when cheap
+        self.patience = max(4, 300 // max(1, largest))
         self.floor = []
         for present, caps in zip(problem.present, self.caps, strict=True):
             counts: dict[int, int] = {}
@@ -845,14 +850,15 @@ class _Schedule:
         self._load(seatings)
 
     def _load(self, seatings: list[list[list[int]]]) -> None:
-        n, org = self.n, self.org
+        n, org, must = self.n, self.org, self.must
         self.seats = [[list(people) for people in tables] for tables in seatings]
         self.table_of = []
         self.org_count = []
         self.org_pairs = []
-        self.meet: list[dict[int, int]] = [{} for _ in range(n)]
+        meet: list[dict[int, int]] = [{} for _ in range(n)]
         for i, j in self.met_pairs:
-            self.meet[i][j] = self.meet[j][i] = 1
+            meet[i][j] = meet[j][i] = 1
+        self.meet = meet
         self.cost = 0
         for tables in self.seats:
             where = [-1] * n
@@ -865,14 +871,29 @@ class _Schedule:
                     pairs += oc.get(org[a], 0)
                     oc[org[a]] = oc.get(org[a], 0) + 1
                     for b in people[x + 1 :]:
-                        self._meet(a, b, 1)
-                        if b in self.must[a]:
+                        meet[a][b] = meet[b][a] = meet[a].get(b, 0) + 1
+                        if b in must[a]:
                             self.cost += _W_MUST
                 counts.append(oc)
             self.table_of.append(where)
             self.org_count.append(counts)
             self.org_pairs.append(pairs)
             self.cost += _W_ORG * pairs
+        self.cost += _W_PAIR * sum(m * m for row in meet for m in row.values()) // 2
+        self.conn: list[dict[int, list[int]]] = []
+        for k, tables in enumerate(self.seats):
+            where = self.table_of[k]
+            rows = {}
+            for a in self.present[k]:
+                row = [0] * len(tables)
+                for c, m in meet[a].items():
+                    if where[c] >= 0:
+                        row[where[c]] += 2 * _W_PAIR * m
+                for c in must[a]:
+                    if where[c] >= 0:
+                        row[where[c]] += _W_MUST
+                rows[a] = row
+            self.conn.append(rows)
         self.candidates: list[int] = []
         self.slot_of_candidate: dict[int, int] = {}
         for k in range(len(self.seats)):
@@ -880,10 +901,25 @@ class _Schedule:
                 if self.conflicted(k, a):
                     self._candidate(k, a)
 
-    def _meet(self, a: int, b: int, change: int) -> None:
-        m = self.meet[a].get(b, 0)
+    def _meet(self, a: int, c: int, change: int) -> None:
+        """One meeting more or less for a and c, everywhere it weighs."""
+        meet = self.meet
+        m = meet[a].get(c, 0)
         self.cost += _W_PAIR * (2 * m + 1 if change > 0 else 1 - 2 * m)
-        self.meet[a][b] = self.meet[b][a] = m + change
+        if m + change:
+            meet[a][c] = meet[c][a] = m + change
+        else:
+            del meet[a][c], meet[c][a]
+        w = 2 * _W_PAIR * change
+        for k, where in enumerate(self.table_of):
+            ta, tc = where[a], where[c]
+            if ta >= 0 and tc >= 0:
+                rows = self.conn[k]
+                rows[a][tc] += w
+                rows[c][ta] += w
+                if m + change == 2 and ta == tc:  # now meeting twice: a conflict there too
+                    self._candidate(k, a)
+                    self._candidate(k, c)
 
     def _candidate(self, k: int, a: int) -> None:
         key = k * self.n + a
@@ -899,60 +935,32 @@ class _Schedule:
             self.slot_of_candidate[last] = i
 
     def conflicted(self, k: int, a: int) -> bool:
+        """Sits with someone met before (here or elsewhere), a must-not partner, or a
+        colleague while the slot has more colleague pairs than the numbers force."""
         t = self.table_of[k][a]
-        people = self.seats[k][t]
-        ma, must = self.meet[a], self.must[a]
-        colleagues = self.org_pairs[k] > self.floor[k] and self.org_count[k][t][self.org[a]] > 1
-        if colleagues:
+        if self.org_pairs[k] > self.floor[k] and self.org_count[k][t][self.org[a]] > 1:
             return True
-        return any(b != a and (ma.get(b, 0) > 1 or b in must) for b in people)
-
-    def settled(self) -> bool:
-        return not self.candidates
-
-    def _delta(self, k: int, a: int, ta: int, t: int, b: int) -> int:
-        """Cost change of a moving from ta to t, swapping with b there unless b is -1."""
-        seats, org = self.seats[k], self.org
-        ma, mb = self.meet[a], self.meet[b] if b >= 0 else None
-        must_a = self.must[a]
-        oc_a, oc_t = self.org_count[k][ta], self.org_count[k][t]
-        oa = org[a]
-        w2 = 2 * _W_PAIR
-        d = 0
-        if b < 0:
-            for c in seats[ta]:
-                if c != a:
-                    d -= w2 * ma.get(c, 0) - _W_PAIR
-                    if c in must_a:
-                        d -= _W_MUST
-            for c in seats[t]:
-                d += w2 * ma.get(c, 0) + _W_PAIR
-                if c in must_a:
-                    d += _W_MUST
-            return d + _W_ORG * (oc_t.get(oa, 0) - oc_a[oa] + 1)
-        must_b = self.must[b]
-        for c in seats[ta]:
-            if c != a:
-                d += w2 * (mb.get(c, 0) - ma.get(c, 0) + 1)
-                if must_a or must_b:
-                    d += _W_MUST * ((c in must_b) - (c in must_a))
-        for c in seats[t]:
-            if c != b:
-                d += w2 * (ma.get(c, 0) - mb.get(c, 0) + 1)
-                if must_a or must_b:
-                    d += _W_MUST * ((c in must_a) - (c in must_b))
-        ob = org[b]
-        if oa != ob:
-            d += _W_ORG * (oc_t.get(oa, 0) - oc_a[oa] + oc_a.get(ob, 0) - oc_t[ob] + 2)
-        return d
+        return self.conn[k][a][t] > 2 * _W_PAIR * (len(self.seats[k][t]) - 1)
 
     def _shift(self, k: int, a: int, source: int, target: int) -> None:
-        seats = self.seats[k]
+        seats, must_a = self.seats[k], self.must[a]
         seats[source].remove(a)
         for c in seats[source]:
             self._meet(a, c, -1)
-            if c in self.must[a]:
+            if c in must_a:
                 self.cost -= _W_MUST
+        where, rows = self.table_of[k], self.conn[k]
+        for c, m in self.meet[a].items():
+            if where[c] >= 0:
+                row = rows[c]
+                row[source] -= 2 * _W_PAIR * m
+                row[target] += 2 * _W_PAIR * m
+        for c in must_a:
+            if where[c] >= 0:
+                row = rows[c]
+                row[source] -= _W_MUST
+                row[target] += _W_MUST
+        where[a] = target
         oa = self.org[a]
         oc = self.org_count[k]
         oc[source][oa] -= 1
@@ -964,15 +972,9 @@ class _Schedule:
         oc[target][oa] = gained + 1
         for c in seats[target]:
             self._meet(a, c, 1)
-            if c in self.must[a]:
+            if c in must_a:
                 self.cost += _W_MUST
-            if self.meet[a][c] == 2:  # a pair now meeting twice: conflicts in other slots
-                for j, where in enumerate(self.table_of):
-                    if j != k and where[a] >= 0 and where[a] == where[c]:
-                        self._candidate(j, a)
-                        self._candidate(j, c)
         seats[target].append(a)
-        self.table_of[k][a] = target
 
     def apply(self, k: int, a: int, t: int, b: int) -> None:
         ta = self.table_of[k][a]
@@ -987,20 +989,52 @@ class _Schedule:
             self._candidate(k, x)  # checked when drawn
 
     def _best(self, k: int, a: int, tabu: dict, step: int, slack: int) -> tuple[int, int, int]:
-        ta = self.table_of[k][a]
-        seats, caps = self.seats[k], self.caps[k]
+        """The best move or swap for a in slot k, skipping tabu ones unless they beat the best
+        cost seen (slack = current cost - best cost): (cost change, table, partner or -1)."""
+        seats, caps, where, rows = self.seats[k], self.caps[k], self.table_of[k], self.conn[k]
+        org, oc = self.org, self.org_count[k]
+        ta = where[a]
+        row_a, meet_a, must_a = rows[a], self.meet[a], self.must[a]
+        oa = org[a]
+        oc_a = oc[ta]
+        stay = row_a[ta]
+        size_a = len(seats[ta]) - 1
         best, best_t, best_b, ties = None, -1, -1, 0
         rng = self.rng
+        w_pair, w_pair2, w_org = _W_PAIR, 2 * _W_PAIR, _W_ORG
         for t in range(len(seats)):
             if t == ta:
                 continue
             a_tabu = tabu.get((k, a, t), -1) > step
-            options = list(seats[t])
-            if len(seats[t]) < caps[t]:
-                options.append(-1)
-            for b in options:
-                d = self._delta(k, a, ta, t, b)
-                if (a_tabu or (b >= 0 and tabu.get((k, b, ta), -1) > step)) and d >= -slack:
+            oc_t = oc[t]
+            people = seats[t]
+            st = len(people)
+            a_joins = row_a[t] - stay
+            org_a = oc_t.get(oa, 0) - oc_a[oa]
+            if st < caps[t]:
+                d = a_joins + w_pair * (st + size_a) + w_org * (org_a + 1)
+                if not a_tabu or d < -slack:
+                    if best is None or d < best:
+                        best, best_t, best_b, ties = d, t, -1, 1
+                    elif d == best:
+                        ties += 1
+                        if rng.random() * ties < 1:
+                            best_t, best_b = t, -1
+            base = a_joins + w_pair2 * (size_a + st - 1)
+            for b in people:
+                row_b = rows[b]
+                d = base + row_b[ta] - row_b[t]
+                m = meet_a.get(b)
+                if m:
+                    d -= 2 * w_pair2 * m
+                if must_a and b in must_a:
+                    d -= 2 * _W_MUST
+                ob = org[b]
+                if ob != oa:
+                    d += w_org * (org_a + oc_a.get(ob, 0) - oc_t[ob] + 2)
+                if best is not None and d > best:
+                    continue  # most swaps: no need to ask whether they are tabu
+                if d >= -slack and (a_tabu or tabu.get((k, b, ta), -1) > step):
                     continue
                 if best is None or d < best:
                     best, best_t, best_b, ties = d, t, b, 1
@@ -1010,32 +1044,40 @@ class _Schedule:
                         best_t, best_b = t, b
         return (0 if best is None else best), best_t, best_b
 
-    def search(self, max_steps: int) -> None:
-        """Tabu search until nothing is in conflict or the budget is spent; ends on the best
-        seating seen."""
-        if self.settled() or max_steps <= 0:
+    def search(self, budget: int) -> None:
+        """Tabu search until nothing is in conflict or `budget` seats have been weighed; ends
+        on the best seating seen."""
+        if not self.candidates or budget <= 0:
             return
         rng = self.rng
         best_cost, best_seats = self.cost, [[list(p) for p in tables] for tables in self.seats]
         tabu: dict[tuple[int, int, int], int] = {}
-        stall_limit = self.stall_limit
-        step = stalled = fruitless = 0
-        shaken_at = best_cost
-        while step < max_steps and self.candidates:
+        step = stalled = looked = fruitless = 0
+        restarted_at = best_cost
+        while looked < budget and self.candidates:
+            step += 1
             move = None
-            for _ in range(min(self.breadth, len(self.candidates))):
-                key = self.candidates[rng.randrange(len(self.candidates))]
+            drawn = (
+                list(self.candidates)
+                if len(self.candidates) <= self.breadth
+                else [
+                    self.candidates[rng.randrange(len(self.candidates))]
+                    for _ in range(self.breadth)
+                ]
+            )
+            for key in drawn:
+                if key not in self.slot_of_candidate:
+                    continue
                 k, a = divmod(key, self.n)
                 if not self.conflicted(k, a):
                     self._drop(key)
                     continue
                 d, t, b = self._best(k, a, tabu, step, self.cost - best_cost)
+                looked += len(self.present[k])
                 if t >= 0 and (move is None or d < move[0]):
                     move = (d, k, a, t, b)
             if move is None:
-                step += 1
                 continue
-            step += 1
             d, k, a, t, b = move
             ta = self.table_of[k][a]
             tabu[(k, a, ta)] = step + self.tenure + rng.randrange(self.tenure_spread)
@@ -1047,15 +1089,66 @@ class _Schedule:
                 best_seats = [[list(p) for p in tables] for tables in self.seats]
             else:
                 stalled += 1
-            if stalled > stall_limit and self.candidates:
-                fruitless = fruitless + 1 if best_cost == shaken_at else 0
+            if stalled > self.stall_limit and self.candidates:
+                fruitless = fruitless + 1 if best_cost == restarted_at else 0
                 if fruitless >= self.patience:
-                    break  # the shakes keep finding nothing better: leftovers are likely forced
-                shaken_at = best_cost
+                    break  # restarts keep finding nothing better: leftovers are likely forced
+                restarted_at = best_cost
                 self._load(best_seats)
-                self._shake(min(8, max(1, len(self.candidates) // 4)))
+                self._shake(min(8, max(2, len(self.candidates) // 4)))
                 tabu.clear()
                 stalled = 0
+        if self.cost > best_cost:
+            self._load(best_seats)
+
+    def anneal(self, steps: int, hot: float, cold: float) -> None:
+        """Random swaps within a slot, accepted by the Metropolis rule at a temperature that
+        falls from `hot` to `cold` repeats' worth; ends on the best seating seen."""
+        if steps <= 0 or not self.candidates:
+            return
+        rng = self.rng
+        rand, randrange, exp = rng.random, rng.randrange, math.exp
+        slots = [k for k, p in enumerate(self.present) if len(p) > 1 and len(self.seats[k]) > 1]
+        if not slots:
+            return
+        best_cost = self.cost
+        best_seats = [[list(p) for p in tables] for tables in self.seats]
+        temp = hot * 2 * _W_PAIR
+        cool = (cold / hot) ** (1.0 / steps)
+        org, meet, must = self.org, self.meet, self.must
+        w_pair2, w_org = 2 * _W_PAIR, _W_ORG
+        for _ in range(steps):
+            temp *= cool
+            k = slots[randrange(len(slots))]
+            present = self.present[k]
+            a = present[randrange(len(present))]
+            b = present[randrange(len(present))]
+            where = self.table_of[k]
+            ta, tb = where[a], where[b]
+            if ta == tb:
+                continue
+            rows = self.conn[k]
+            row_a, row_b = rows[a], rows[b]
+            seats = self.seats[k]
+            d = (
+                row_a[tb]
+                - row_a[ta]
+                + row_b[ta]
+                - row_b[tb]
+                + w_pair2 * (len(seats[ta]) + len(seats[tb]) - 2 - 2 * meet[a].get(b, 0))
+            )
+            if b in must[a]:
+                d -= 2 * _W_MUST
+            oa, ob = org[a], org[b]
+            if oa != ob:
+                oc_a, oc_b = self.org_count[k][ta], self.org_count[k][tb]
+                d += w_org * (oc_b.get(oa, 0) - oc_a[oa] + oc_a.get(ob, 0) - oc_b[ob] + 2)
+            if d > 0 and (d > 20 * temp or rand() >= exp(-d / temp)):
+                continue
+            self.apply(k, a, tb, b)
+            if self.cost < best_cost:
+                best_cost = self.cost
+                best_seats = [[list(p) for p in tables] for tables in self.seats]
         if self.cost > best_cost:
             self._load(best_seats)
 
@@ -1176,10 +1269,10 @@ def plan_seating(
 
 
 def _schedule_steps(problem: _Problem, effort: float) -> int:
-    """The whole-schedule search's budget: a step looks at every seat of one slot for a few
-    people, so fewer steps when slots are large."""
-    seats = max(1, max((len(p) for p in problem.present), default=1))
-    return int(effort * 30_000 * min(1.0, 20 / seats))
+    """The whole-schedule search's budget, in seats weighed (about a second per 3 million):
+    less for small slots, where a leftover conflict is more likely forced."""
+    largest = max((len(p) for p in problem.present), default=0)
+    return int(effort * min(8_000_000, 100_000 * largest))
 
 
 def _extra_costs(

@@ -177,3 +177,22 @@ def test_planning_is_reproducible():
     again = plan_seating(attendees, slots, must_not=must_not, seed=5)
 
     assert first.tables == again.tables
+
+
+def test_pairs_met_at_earlier_summits_meet_again_less_often():
+    rng = random.Random(2)
+    attendees = [Attendee(f"a{i}", f"org{rng.randrange(10)}") for i in range(48)]
+    slots = [Slot(f"s{k}", [Table(f"t{t}", 6) for t in range(8)]) for k in range(3)]
+    met = set()
+    for earlier in (1, 2):
+        for by_table in plan_seating(attendees, slots, seed=earlier).tables.values():
+            for people in by_table.values():
+                met.update(itertools.combinations(sorted(people), 2))
+
+    blind = plan_seating(attendees, slots, seed=0)
+    aware = plan_seating(attendees, slots, met_before=sorted(met), seed=0)
+
+    blind_repeats = mixer.seating_report(attendees, slots, blind.tables, met).repeat_meetings
+    floor = blind.report.same_org_pairs_lower_bound
+    assert aware.report.same_org_pairs == blind.report.same_org_pairs == floor
+    assert aware.report.repeat_meetings * 2 <= blind_repeats
