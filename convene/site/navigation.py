@@ -4,8 +4,9 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 
 from convene.accounts.models import Role
+from convene.applications.permissions import can_review
 
-# (label, endpoint, role needed or None for everyone, shown to the public)
+# (label, endpoint, role needed or None for everyone; or who may see it, as a function)
 NAV = [
     ("Calls", "convenings.upcoming", None),
     ("Topics", "topics.index", Role.MEMBER),
@@ -13,6 +14,7 @@ NAV = [
     ("Calendars", "calendar.index", None),
     ("Network", "ledger.network", Role.MEMBER),
     ("Visits", "visits.index", Role.MEMBER),
+    ("Applications", "reviews.board", can_review),
     ("Hosting", "convenings.host_dashboard", Role.HOST),
     ("Subscribe", "calendar.subscribe", Role.MEMBER),
     ("Participation", "convenings.participation", Role.ADMIN),
@@ -34,6 +36,7 @@ DESCRIPTIONS = {
     "ledger.network": "Which cities have met, how and when: the network's ties, drawn.",
     "visits.index": "Peer visits between cities: ask a city to show you how it works, "
     "answer requests, and the visits you are named on.",
+    "reviews.board": "Cities applying to join: review them against the rubric, ranked.",
     "convenings.participation": "Who took part in what.",
     "accounts.organisations": "Cities, partners and the programme team.",
     "accounts.members": "Everyone with an account, by organisation and role.",
@@ -46,7 +49,12 @@ def nav_items() -> list[dict]:
     for label, endpoint, role in NAV:
         if endpoint not in current_app.view_functions:
             continue
-        if role is not None and not (current_user.is_authenticated and current_user.has_role(role)):
+        if callable(role):
+            if not role(current_user):
+                continue
+        elif role is not None and not (
+            current_user.is_authenticated and current_user.has_role(role)
+        ):
             continue
         items.append(
             {
