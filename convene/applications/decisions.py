@@ -176,6 +176,37 @@ def pending() -> list[Decision]:
     )
 
 
+@dataclass(frozen=True)
+class DecisionPanel:
+    """What the application's page shows of its decision."""
+
+    decision: Decision | None
+    letters: list[DecisionLetter]
+    stands: str | None  # why it can no longer be decided, once a final letter went
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decision is not None and self.decision.letter_id is None
+
+
+def decision_panel(application: Application) -> DecisionPanel:
+    """The application's decision and the letters it was sent (two queries)."""
+    sent = list(
+        db.session.scalars(
+            sa.select(DecisionLetter)
+            .where(DecisionLetter.application_id == application.id)
+            .order_by(DecisionLetter.sent_at, DecisionLetter.id)
+        )
+    )
+    decision = db.session.scalar(
+        sa.select(Decision)
+        .where(Decision.application_id == application.id)
+        .options(joinedload(Decision.decided_by))
+    )
+    final = next((letter for letter in sent if letter.outcome in FINAL_OUTCOMES), None)
+    return DecisionPanel(decision, sent, _stands(application, final) if final else None)
+
+
 def send_letter(decision_id: int, actor: Member | None) -> tuple[DecisionLetter, Acceptance | None]:
     """Send one pending decision's letter (and, for an acceptance, make the city); the
     caller commits. DecisionError when it has gone already or another letter stands."""

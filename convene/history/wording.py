@@ -200,7 +200,46 @@ def describe(action: Action, zone: str) -> str:
         return f"{person} moved{moved} to {now}{by}{on}"
     if kind.value.startswith("visit."):
         return _visit_line(action, by, on, zone)
+    if kind.value.startswith("application."):
+        return _application_line(action, by, on, zone)
     return f"{kind.value}{by}{on}"  # a kind with no wording yet still shows
+
+
+_LETTERS = {"accept": "accepting", "decline": "declining", "hold": "putting it on hold"}
+
+
+def _application_line(action: Action, by: str, on: str, zone: str) -> str:
+    """A city application's step; the applicant is named by the city, never by a person."""
+    kind, before, after, details = action.kind, action.before, action.after, action.details
+    K = ActionKind
+    if kind == K.APPLICATION_SUBMITTED:
+        return f"Submitted{on}"
+    if kind == K.APPLICATION_UNDER_REVIEW:
+        return f"Under review{by}{on}"
+    if kind == K.REVIEWER_ASSIGNED:
+        return f"{_who(action.member, 'A reviewer')} asked to review{by}{on}"
+    meeting = _instant(after.get("starts_at"))
+    when = f" for {_on(meeting, zone)}, {localize(meeting, zone):%H:%M %Z}" if meeting else ""
+    if kind == K.MEETING_SCHEDULED:
+        return f"Meeting with its leadership scheduled{by}{on}{when}"
+    if kind == K.MEETING_MOVED:
+        return f"Meeting with its leadership moved{by}{on}{_moved(before, after, zone)}"
+    if kind == K.MEETING_CANCELLED:
+        return f"Meeting with its leadership cancelled{by}{on}"
+    if kind == K.LETTER_SENT:
+        letter = _LETTERS.get(after.get("outcome"), "of decision")
+        subject = f": “{after['subject']}”" if after.get("subject") else ""
+        return f"Letter {letter} sent{by}{on}{subject}"
+    if kind == K.APPLICATION_ACCEPTED:
+        city = f" as {after['organisation']}" if after.get("organisation") else ""
+        if details.get("champion_existing"):
+            champion = f"; {details['champion_existing']} already had an account"
+        elif details.get("champion"):
+            champion = f"; {details['champion']} invited as champion"
+        else:
+            champion = ""
+        return f"Joined the network{city}{by}{on}{champion}"
+    return f"{kind.value}{by}{on}"
 
 
 def _visit_line(action: Action, by: str, on: str, zone: str) -> str:

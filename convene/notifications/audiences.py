@@ -18,6 +18,7 @@ from convene.accounts.models import Member, Role
 from convene.applications.models import Application, LeadershipMeeting, ReviewAssignment
 from convene.breakouts.lookup import room_of
 from convene.calendar.invitations import ACCEPTED, DECLINED, TENTATIVE, call_event, invitation
+from convene.calendar.meeting_events import meeting_invitation  # noqa: F401  (the table's)
 from convene.calendar.summit_events import (
     agenda_item_event,
     registration_event,
@@ -523,8 +524,3 @@ def meeting_of(action: Action) -> LeadershipMeeting | None:
         .order_by(LeadershipMeeting.id.desc())
         .limit(1)
     )
-
-
-def meeting_invitation(action: Action, member: Member, context: dict, method: str):
-    """The leadership meeting, as the reviewers' feeds show it."""
-    return None
