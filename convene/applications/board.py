@@ -42,6 +42,7 @@ BANDS = (
     ("500k-1m", "500,000 to 1 million", 500_000, 1_000_000),
 )
 BAND_KEYS = {key: (low, high) for key, _label, low, high in BANDS}
+TOP = BANDS[-1][3]
 
 # The board shows submitted applications onwards (a draft is the applicant's).
 BOARD_STATUSES = tuple(s for s in ApplicationStatus if s != ApplicationStatus.DRAFT)
@@ -110,9 +111,9 @@ def _filtered(filters: BoardFilters):
         query = query.where(Application.state == filters.state)
     if filters.band:
         low, high = BAND_KEYS[filters.band]
-        query = query.where(Application.population >= low, Application.population < high)
-        if high == 1_000_000:  # the top band includes a city of exactly one million
-            query = query.where(Application.population <= high)
+        # The top band includes a city of exactly one million (the programme's limit).
+        below = Application.population <= high if high == TOP else Application.population < high
+        query = query.where(Application.population >= low, below)
     if filters.status:
         query = query.where(Application.status == ApplicationStatus(filters.status))
     return query
