@@ -15,9 +15,10 @@ How it decides, most important first:
 Must-not pairs are checked first: "impossible" only with a proof (too few seats, one table,
 a must-not clique larger than the tables, or an exhausted exact colouring); a search that
 merely fails says so (`SeatingNotFound`) and hands back its best seating. A first seating comes
-slot by slot (a resolvable design's round where the shape allows one, else a greedy
-construction improved by moves and swaps), then a tabu search over the whole schedule removes
-the conflicts left, with costs updated incrementally so that thousands of attendees stay fast.
+slot by slot (a resolvable design's round where the shape allows one: affine, or developed from
+base rounds by a cyclic group; else a greedy construction improved by moves and swaps), then a
+tabu search over the whole schedule removes the conflicts left, with costs updated
+incrementally so that thousands of attendees stay fast.
 """
 
 from __future__ import annotations
@@ -753,7 +754,119 @@ def _field(q: int) -> tuple[list[list[int]], list[list[int]]] | None:
     return None
 
 
-def _design(problem: _Problem, met_pairs: list, must_pairs: list) -> list[list[int]]:
+def _cyclic_design(g: int, s: int, w: int, budget: int) -> list[list[int]] | None:
+    """w rounds (person -> table) of g tables of s where no pair meets twice, developed from
+    b base rounds by the cyclic group of order m = w / b: people are c classes of m points
+    plus f fixed ones, and shift r adds r (mod m) to every point but the fixed. A
+    backtracking search looks for base rounds whose differences make each pair meet at most
+    once; None when none is found within `budget` nodes per shape tried."""
+    n = g * s
+    if w < 2 or s < 2:
+        return None
+    for b in range(1, w + 1):
+        m = w // b
+        if w % b or m < 2:
+            continue
+        for f in range(g + 1):
+            if (n - f) % m:
+                continue
+            c = (n - f) // m
+            base = _base_rounds(c, m, f, g, s, b, budget)
+            if base is None:
+                continue
+            rounds = []
+            for tables in base:
+                for r in range(m):
+                    where = [0] * n
+                    for t, people in enumerate(tables):
+                        for p in people:
+                            where[p if p >= c * m else p - p % m + (p % m + r) % m] = t
+                    rounds.append(where)
+            return rounds
+    return None
+
+
+def _base_rounds(
+    c: int, m: int, f: int, g: int, s: int, b: int, budget: int
+) -> list[list[list[int]]] | None:
+    n = c * m + f
+
+    def key(p: int, q: int) -> tuple | None:
+        """What pair p < q uses up in the base rounds (None: may never share a table)."""
+        if q >= c * m:
+            return None if p >= c * m else ("fixed", q, p // m)
+        i, x = divmod(p, m)
+        j, y = divmod(q, m)
+        if i == j:
+            d = (y - x) % m
+            return None if 2 * d % m == 0 else ("same", i, min(d, m - d))
+        return ("across", i, j, (y - x) % m)
+
+    used: set[tuple] = set()
+    rounds: list[list[list[int]]] = [[] for _ in range(b)]
+    placed = [[False] * n for _ in range(b)]
+    nodes = 0
+
+    def fill(r: int) -> bool:
+        nonlocal nodes
+        if r == b:
+            return True
+        tables, here = rounds[r], placed[r]
+        if len(tables) == g and len(tables[-1]) == s:
+            return fill(r + 1)
+        if not tables or len(tables[-1]) == s:
+            first = here.index(False)  # each table starts with the first person left
+            here[first] = True
+            tables.append([first])
+            if fill(r):
+                return True
+            tables.pop()
+            here[first] = False
+            return False
+        table = tables[-1]
+        for q in range(table[-1] + 1, n):
+            if here[q]:
+                continue
+            keys = [key(p, q) for p in table]
+            if any(k is None or k in used for k in keys) or len(set(keys)) < len(keys):
+                continue
+            nodes += 1
+            if nodes > budget:
+                raise _OutOfBudget
+            used.update(keys)
+            here[q] = True
+            table.append(q)
+            if fill(r):
+                return True
+            table.pop()
+            here[q] = False
+            used.difference_update(keys)
+        return False
+
+    try:
+        return rounds if fill(0) else None
+    except _OutOfBudget:
+        return None
+
+
+def _design(problem: _Problem, met_pairs: list, must_pairs: list, effort: float) -> list[list[int]]:
+    """Rounds of a design where no pair meets twice, for as many slots as it covers: the
+    affine one where it fits, else (nobody with a colleague) the cyclic construction."""
+    affine = _affine_design(problem, met_pairs, must_pairs)
+    slots, n = problem.slots, len(problem.ids)
+    if len(affine) >= len(slots) or met_pairs or must_pairs or len(set(problem.org)) != n:
+        return affine
+    if any(problem.present[k] != list(range(n)) for k in range(len(slots))):
+        return affine
+    caps = {t.seats for slot in slots for t in slot.tables}
+    g = len(slots[0].tables)
+    if len(caps) != 1 or any(len(slot.tables) != g for slot in slots) or n != g * min(caps):
+        return affine
+    cyclic = _cyclic_design(g, min(caps), len(slots), max(1000, int(effort * 50_000)))
+    return cyclic if cyclic is not None else affine
+
+
+def _affine_design(problem: _Problem, met_pairs: list, must_pairs: list) -> list[list[int]]:
     """Rounds of a resolvable design, person -> table, for g tables of s seats with s <= g
     and g a prime power: in round r, the person in row i, column j sits at table i*r + j
     (field arithmetic), so two people meet at most once; with s = g (or s dividing g and
@@ -1200,7 +1313,7 @@ def plan_seating(
     met_pairs = _pairs(met_before, problem.index, "met-before")
     must_pairs = _pairs(must_not, problem.index, "must-not")
     apart = _must_not_seatings(problem, must_pairs, effort)
-    design = _design(problem, met_pairs, must_pairs)
+    design = _design(problem, met_pairs, must_pairs, effort)
     n = len(problem.ids)
     org = problem.org
     n_orgs = len(problem.org_ids)

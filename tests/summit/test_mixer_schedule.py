@@ -34,7 +34,9 @@ def meetings(tables):
     return counts
 
 
-@pytest.mark.parametrize(("groups", "size", "rounds"), [(5, 3, 7), (4, 4, 5), (5, 5, 6)])
+@pytest.mark.parametrize(
+    ("groups", "size", "rounds"), [(5, 3, 7), (4, 4, 5), (5, 5, 6), (6, 3, 8), (7, 3, 9)]
+)
 def test_social_golfers_never_meet_twice(groups, size, rounds):
     attendees, slots = golfers(groups, size, rounds)
 
