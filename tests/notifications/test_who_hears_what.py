@@ -5,7 +5,7 @@ here, and nobody else does. The expectations are written by hand, not read from 
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from convene.accounts import champions, credentials
 from convene.accounts.models import Member
+from convene.applications import assignment, decisions, intake, meetings, reviewers
+from convene.applications.models import Application, ApplicationStatus, Outcome, Seniority
 from convene.breakouts import lookup, planning
 from convene.convenings import record, rescheduling, rsvps, swaps
 from convene.convenings.models import Rsvp, RsvpAnswer
@@ -37,6 +39,7 @@ from convene.summit.models import (
 from convene.topics import proposals, scheduling
 from convene.topics.models import Topic, TopicStatus, TopicVote
 from convene.types import utcnow
+from convene.visits.models import PracticeArea
 from tests.conftest import PASSWORD
 
 K = ActionKind
@@ -862,6 +865,149 @@ def test_a_room_change_names_the_new_room_and_the_roommates(world, deliver_mail)
     assert f"/calls/{world.call.id}" in body
 
 
+# --- city applications: the applicant has no account and is told by address -------------
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The person who applied, as the expectations name them: by address."""
+
+    email: str
+
+
+APPLICANT = Applicant("clerk@dayton.example.gov")
+
+
+def _application(w, status=ApplicationStatus.SUBMITTED) -> Application:
+    area = db.session.scalar(select(PracticeArea).where(PracticeArea.slug == "open-data"))
+    application = Application(
+        reference="APP-WALK23",
+        status=status,
+        email=APPLICANT.email,
+        contact_name="Pat Clerk",
+        city_name="Dayton",
+        state="OH",
+        population=137_644,
+        zone="America/New_York",
+        champion_name="Sam Champion",
+        champion_title="Chief of Staff",
+        champion_email="sam@dayton.example.gov",
+        champion_seniority=Seniority.EXECUTIVE,
+        data_history="A 311 dashboard.",
+        resources="Two analysts.",
+        help_wanted="Performance management.",
+        letter_file="letter.pdf",
+        submitted_at=None if status == ApplicationStatus.DRAFT else utcnow(),
+    )
+    application.areas = [area or PracticeArea(name="Open data", slug="open-data")]
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
+def _assigned(w) -> Application:
+    """Submitted, and given to its two reviewers: partner A's host and the admin."""
+    application = _application(w)
+    reviewers.mark_reviewer(w.host_a)
+    reviewers.mark_reviewer(w.admin)
+    return application
+
+
+def _meeting(w, application):
+    day = (utcnow() + timedelta(days=10)).date()
+    return meetings.schedule_meeting(application, day, time(10), 60, "City Hall", actor=w.admin)
+
+
+@case(K.APPLICATION_SUBMITTED)
+def _application_submitted(w):
+    application = _application(w, ApplicationStatus.DRAFT)
+    yield
+    intake.submit_application(application)
+    yield {APPLICANT: None, w.admin: None}
+
+
+@case(K.APPLICATION_UNDER_REVIEW)
+def _application_under_review(w):
+    _assigned(w)
+    yield
+    assignment.assign_reviewers(w.admin)
+    yield {APPLICANT: None}
+
+
+@case(K.REVIEWER_ASSIGNED)
+def _reviewer_assigned(w):
+    _assigned(w)
+    yield
+    assignment.assign_reviewers(w.admin)
+    yield {w.host_a: None, w.admin: None}
+
+
+@case(K.MEETING_SCHEDULED)
+def _meeting_scheduled(w):
+    application = _assigned(w)
+    assignment.assign_reviewers(w.admin)
+    yield
+    _meeting(w, application)
+    yield {w.host_a: REQUEST, w.admin: REQUEST, APPLICANT: None}
+
+
+@case(K.MEETING_MOVED)
+def _meeting_moved(w):
+    application = _assigned(w)
+    assignment.assign_reviewers(w.admin)
+    meeting = _meeting(w, application)
+    yield
+    day = (utcnow() + timedelta(days=11)).date()
+    meetings.move_meeting(meeting, day, time(11), 60, "City Hall", actor=w.admin)
+    yield {w.host_a: REQUEST, w.admin: REQUEST, APPLICANT: None}
+
+
+@case(K.MEETING_CANCELLED)
+def _meeting_cancelled(w):
+    application = _assigned(w)
+    assignment.assign_reviewers(w.admin)
+    meeting = _meeting(w, application)
+    yield
+    meetings.cancel_meeting(meeting, actor=w.admin)
+    yield {w.host_a: CANCEL, w.admin: CANCEL, APPLICANT: None}
+
+
+@case(K.LETTER_SENT)
+def _letter_sent(w):
+    application = _application(w)
+    decisions.decide(application, Outcome.HOLD, w.admin)
+    yield
+    decisions.send_pending(w.admin)
+    yield {APPLICANT: None}
+
+
+@case(K.APPLICATION_ACCEPTED)
+def _application_accepted(w):
+    application = _application(w)
+    decisions.decide(application, Outcome.ACCEPT, w.admin)
+    yield
+    decisions.send_pending(w.admin)
+    yield {w.admin: None}  # (the champion's invitation is the accounts' own mail)
+
+
+def test_the_applicant_receives_the_letter_and_the_status_link_once(world, deliver_mail):
+    application = _application(world, ApplicationStatus.DRAFT)
+    db.session.commit()
+    intake.submit_application(application)
+    db.session.commit()
+    (confirmation,) = [m for m in deliver_mail() if APPLICANT.email in m["To"]]
+    body = confirmation.get_body(preferencelist=("plain",)).get_content()
+    assert "APP-WALK23" in body and "/apply/status/" in body
+    assert "status" not in str(db.session.scalar(
+        select(Action.details).where(Action.kind == K.APPLICATION_SUBMITTED)))  # fmt: skip
+    decisions.decide(application, Outcome.DECLINE, world.admin)
+    db.session.commit()
+    decisions.send_pending(world.admin)
+    (letter,) = [m for m in deliver_mail() if APPLICANT.email in m["To"]]
+    assert letter["Subject"] == "What Works Cities: your application for Dayton, OH"
+    assert "Dear Pat Clerk" in letter.get_body(preferencelist=("plain",)).get_content()
+
+
 # --- the walk ------------------------------------------------------------------------------
 
 
@@ -903,13 +1049,13 @@ def test_exactly_the_audience_hears_once_with_the_right_method(kind, world, deli
     assert got == {member.email: method for member, method in expected.items()}
 
     # Each row of the table reached someone, with its own calendar method.
-    told: set[int] = set()
+    told: set[str] = set()
     for row in TABLE[kind]:
-        reached = {m.id for a in actions for m in row.audience(a)} - told
+        reached = {m.email for a in actions for m in row.audience(a)} - told
         assert reached, f"{kind.value}: the row for {row.audience.__name__} reached nobody"
         for member in expected:
-            if member.id in reached:
-                assert expected[member] == row.calendar, (kind.value, member.name)
+            if member.email in reached:
+                assert expected[member] == row.calendar, (kind.value, member.email)
         told |= reached
 
 
