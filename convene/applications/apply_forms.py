@@ -14,7 +14,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from convene.applications.models import SENIORITY_LABELS, Seniority
@@ -88,7 +95,7 @@ class StartForm(Form):
 
     def validate_state(self, field) -> None:
         if not field.data:
-            raise ValueError("Choose the city's state.")
+            raise ValidationError("Choose the city's state.")
         # A value not on the list is not refused here: eligibility says why it cannot apply.
 
 
@@ -152,16 +159,16 @@ class DraftForm(Form):
 
     def validate_state(self, field) -> None:
         if field.data and field.data not in {code for code, _ in self.state.choices}:
-            raise ValueError("Choose the state from the list.")
+            raise ValidationError("Choose the state from the list.")
 
     def validate_champion_seniority(self, field) -> None:
         if field.data and field.data not in {s.value for s in Seniority}:
-            raise ValueError("Choose how senior the champion is from the list.")
+            raise ValidationError("Choose how senior the champion is from the list.")
 
     def validate_areas(self, field) -> None:
         known = {value for value, _ in field.choices}
         if any(value not in known for value in field.data or []):
-            raise ValueError("Choose the areas from the list.")
+            raise ValidationError("Choose the areas from the list.")
 
     @property
     def is_submission(self) -> bool:
