@@ -19,6 +19,7 @@ LOADERS = [
     "convene.visits.demo",
     "convene.summit.demo",
     "convene.calendar.demo",
+    "convene.applications.demo",  # last: the cities it accepts change no other loader's draws
 ]
 
 DEMO_PASSWORD = "convene-demo"
