@@ -55,6 +55,7 @@ NOT_ON_A_PAGE = {
     "accounts.reset_password": "its address holds an emailed secret",
     "accounts.confirm_email": "its address holds a signed token sent to the new address",
     "notifications.unsubscribe": "its address holds a signed token sent by email",
+    "apply.draft": "its address holds an emailed secret",
 }
 
 # Forms that end the signed-in session: walked last, once, so the other forms keep a session.
