@@ -207,9 +207,12 @@ def decision_panel(application: Application) -> DecisionPanel:
     return DecisionPanel(decision, sent, _stands(application, final) if final else None)
 
 
-def send_letter(decision_id: int, actor: Member | None) -> tuple[DecisionLetter, Acceptance | None]:
+def send_letter(
+    decision_id: int, actor: Member | None, seen: Outcome | None = None
+) -> tuple[DecisionLetter, Acceptance | None]:
     """Send one pending decision's letter (and, for an acceptance, make the city); the
-    caller commits. DecisionError when it has gone already or another letter stands."""
+    caller commits. DecisionError when it has gone already, another letter stands, or it is
+    no longer the decision the sender saw (`seen`)."""
     decision = db.session.get(Decision, decision_id)
     if decision is None:
         raise DecisionError("That decision was taken back: no letter was sent.")
@@ -219,6 +222,12 @@ def send_letter(decision_id: int, actor: Member | None) -> tuple[DecisionLetter,
         raise DecisionError("That decision was changed or taken back: no letter was sent.")
     if decision.letter_id is not None:
         raise DecisionError(f"The letter to {application.city_label} has already been sent.")
+    if seen is not None and decision.outcome != seen:
+        now = _VERBS[decision.outcome]
+        raise DecisionError(
+            f"The decision was changed meanwhile (it is now {now}): no letter was sent. "
+            "Look at it again before sending."
+        )
     standing = final_letter(application.id)
     if standing is not None:
         raise DecisionError(_stands(application, standing))
@@ -248,9 +257,10 @@ def send_letter(decision_id: int, actor: Member | None) -> tuple[DecisionLetter,
     return letter, acceptance
 
 
-def send_pending(actor: Member | None, ids=None) -> SendReport:
+def send_pending(actor: Member | None, ids=None, seen: dict | None = None) -> SendReport:
     """Send every pending letter (or the chosen ones), each in its own transaction, so one
-    refused letter never holds back the others. Commits."""
+    refused letter never holds back the others. `seen` maps decision ids to the outcome the
+    sender was shown: a decision changed since is not sent. Commits."""
     query = sa.select(Decision.id, Application.city_name, Application.state).join(Application)
     query = query.where(Decision.letter_id.is_(None)).order_by(Decision.decided_at, Decision.id)
     if ids is not None:
@@ -261,7 +271,7 @@ def send_pending(actor: Member | None, ids=None) -> SendReport:
     for decision_id, city_name, state in chosen:
         city = f"{city_name}, {state}"
         try:
-            letter, acceptance = send_letter(decision_id, actor)
+            letter, acceptance = send_letter(decision_id, actor, (seen or {}).get(decision_id))
             line = f"Letter sent to {city}: {letter.subject}."
             if acceptance is not None:
                 line += " " + acceptance.note

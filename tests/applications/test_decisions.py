@@ -208,3 +208,12 @@ def test_a_pending_decision_can_be_taken_back(make_application, admin):
     with pytest.raises(decisions.DecisionError, match="no pending decision"):
         decisions.withdraw(application)
     db.session.rollback()
+
+
+def test_a_decision_changed_since_the_sender_looked_is_not_sent(make_application, admin):
+    application = make_application(city="Reno", state="NV")
+    decision = decisions.decide(application, Outcome.DECLINE, admin)
+    db.session.commit()
+    report = decisions.send_pending(admin, seen={decision.id: Outcome.ACCEPT})
+    assert report.sent == [] and "changed meanwhile (it is now declining)" in report.refused[0]
+    assert db.session.scalar(select(func.count(DecisionLetter.id))) == 0
