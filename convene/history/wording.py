@@ -190,8 +190,12 @@ def describe(action: Action, zone: str) -> str:
         return f"Champion role{where} handed{was} to {after.get('champion')}{by}{on}"
     if kind == K.BREAKOUTS_PLANNED:
         rooms, people = details.get("rooms"), details.get("people")
-        counts = f": {plural(rooms, 'room')} for {plural(people or 0, 'person', 'people')}"
-        return f"Breakout rooms planned{by}{on}" + (counts if rooms is not None else "")
+        if not isinstance(rooms, int):
+            return f"Breakout rooms planned{by}{on}"
+        people = people if isinstance(people, int) else 0
+        return f"Breakout rooms planned{by}{on}: {plural(rooms, 'room')} for " + plural(
+            people, "person", "people"
+        )
     if kind == K.BREAKOUT_ROOM_CHANGED:
         was, now = _room(before.get("room")), _room(after.get("room"))
         if now is None:
