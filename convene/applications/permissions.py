@@ -8,10 +8,13 @@ every score, a reviewer sees others' scores of an application once theirs is sub
 """
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import has_request_context, request
 
+from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.applications.models import Reviewer
 from convene.extensions import db
+
+CACHE_KEY = "convene.application_reviewers"  # per request (an app context may outlive it)
 
 
 def _signed_in(member) -> bool:
@@ -32,15 +35,25 @@ def can_be_reviewer(member) -> bool:
 
 
 def is_reviewer(member) -> bool:
-    """Marked as an active reviewer (one query, remembered for the request)."""
+    """Marked as an active reviewer, and still an admin or partner staff (one query, the
+    same for everyone, remembered for the request: the navigation asks on every page)."""
     if not _signed_in(member):
         return False
-    cache = g.setdefault("_application_reviewers", {}) if has_request_context() else {}
+    cache = request.environ.setdefault(CACHE_KEY, {}) if has_request_context() else {}
     if member.id not in cache:
-        cache[member.id] = can_be_reviewer(member) and bool(
+        cache[member.id] = bool(
             db.session.scalar(
-                sa.select(Reviewer.id).where(
-                    Reviewer.member_id == member.id, Reviewer.active.is_(True)
+                sa.select(Reviewer.id)
+                .join(Member, Member.id == Reviewer.member_id)
+                .join(Organisation, Organisation.id == Member.organisation_id)
+                .where(
+                    Reviewer.member_id == member.id,
+                    Reviewer.active.is_(True),
+                    Member.active.is_(True),
+                    sa.or_(
+                        Member.role == Role.ADMIN,
+                        Organisation.kind == OrganisationKind.PARTNER,
+                    ),
                 )
             )
         )

@@ -6,7 +6,7 @@ after an assignment takes the reviewer off that application at once, their revie
 """
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import has_request_context, request
 
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.applications.models import (
@@ -16,7 +16,7 @@ from convene.applications.models import (
     Reviewer,
     ReviewerConflict,
 )
-from convene.applications.permissions import can_be_reviewer
+from convene.applications.permissions import CACHE_KEY, can_be_reviewer
 from convene.extensions import db
 
 
@@ -26,7 +26,7 @@ class ReviewerError(ValueError):
 
 def _forget_cached(member: Member) -> None:
     if has_request_context():
-        g.pop("_application_reviewers", None)
+        request.environ.pop(CACHE_KEY, None)
 
 
 def mark_reviewer(member: Member) -> Reviewer:
