@@ -210,7 +210,7 @@ def seed_paths() -> list[str]:
         "/calendar/subscribe",
         "/account",
     ]
-    seeds += ["/admin/organisations", "/admin/members", "/sign-in", "/password/forgot", "/apply"]
+    seeds += ["/admin/organisations", "/admin/members", "/sign-in", "/password/forgot"]
     for slug in db.session.scalars(select(Summit.slug)):
         seeds.append(f"/summit/{slug}")
     # A visit at each step, at the address of that step's form (a page per endpoint).

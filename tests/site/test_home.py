@@ -86,6 +86,8 @@ def test_visitors_get_the_public_calls_the_summit_and_the_feed(client, make_call
     assert f"Registration is open until {closes}." in summit_text
     assert links(page)["Sign in to register"].startswith("/sign-in?next=")
     assert links(page)["Sign in to join the calls"] == "/sign-in"
+    assert links(page)["Apply to join"] == "/apply"
+    assert "US city of 100,000 to 1,000,000 people" in text_of(page)
     assert links(page)["Summit in Mesa: agenda"] == f"/summit/{summit.slug}"
     feed = block(page, "subscribe")
     assert 'href="webcal://convene.test/calendar/public.ics"' in feed
