@@ -173,3 +173,17 @@ class DraftForm(Form):
     @property
     def is_submission(self) -> bool:
         return bool(self.submit.data)
+
+
+class LinksForm(Form):
+    """Lost the emailed link: the links are sent again to the address that applied."""
+
+    email = EmailField(
+        "The email address you applied with",
+        validators=[
+            DataRequired("Give your email address."),
+            Length(max=EMAIL_MAX),
+            Email("Give an email address such as name@city.gov."),
+        ],
+    )
+    submit = SubmitField("Email me my links")

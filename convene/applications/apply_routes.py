@@ -20,7 +20,7 @@ from flask import (
 from sqlalchemy import select
 
 from convene.accounts.models import normalise_email
-from convene.applications.apply_forms import DraftForm, StartForm
+from convene.applications.apply_forms import DraftForm, LinksForm, StartForm
 from convene.applications.eligibility import (
     configured_band,
     eligibility_problem,
@@ -32,6 +32,7 @@ from convene.applications.intake import (
     lock_draft,
     missing_parts,
     save_draft,
+    send_links_again,
     start_application,
     status_steps,
     submit_application,
@@ -275,3 +276,25 @@ def status(token: str):
             state_names=dict(states()),
         )
     )
+
+
+def _links_limit(key_func):
+    return limiter.limit(
+        lambda: current_app.config["APPLICATION_START_RATE_LIMIT"],
+        key_func=key_func,
+        methods=["POST"],
+        error_message="Too many requests for links. Wait an hour, then try again.",
+    )
+
+
+@bp.route("/apply/links", methods=["GET", "POST"])
+@_links_limit(_address_key)
+@_links_limit(_email_key)
+def links():
+    """The same answer for any address, so it tells nobody whether someone has applied."""
+    form = LinksForm()
+    if form.validate_on_submit():
+        send_links_again(form.email.data)
+        db.session.commit()
+        return render_template("applications/apply/links.html", form=form, sent=form.email.data)
+    return render_template("applications/apply/links.html", form=form, sent=None)

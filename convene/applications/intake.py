@@ -133,6 +133,35 @@ def start_application(
     return application, secret
 
 
+def send_links_again(email: str) -> int:
+    """Fresh links to every application made from this address, in one email: a draft's
+    (its old links keep working until they expire) or a status page's. Returns how many;
+    the page says the same whatever the number, so it tells nobody who has applied."""
+    applications = db.session.scalars(
+        sa.select(Application)
+        .where(Application.email == normalise_email(email))
+        .order_by(Application.created_at, Application.id)
+    ).all()
+    if not applications:
+        return 0
+    links = []
+    for application in applications:
+        if application.status == ApplicationStatus.DRAFT:
+            secret = issue_link(application, LinkPurpose.DRAFT)
+            links.append((application, "draft", external_url("apply.draft", token=secret)))
+        else:
+            secret = issue_link(application, LinkPurpose.STATUS)
+            links.append((application, "status", external_url("apply.status", token=secret)))
+    queue_email(
+        applications[0].email,
+        f"Your applications to {current_app.config['PROGRAMME_NAME']}: your links",
+        "applications/applicant_links",
+        links=links,
+        days=current_app.config["APPLICATION_DRAFT_DAYS"],
+    )
+    return len(links)
+
+
 def _require_draft(application: Application) -> None:
     if application.status != ApplicationStatus.DRAFT:
         raise IntakeError("This application has been submitted: it can no longer be changed.")

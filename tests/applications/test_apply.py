@@ -21,6 +21,7 @@ from convene.history.models import Action, ActionKind
 from convene.notifications.models import OutboxMessage
 from convene.types import utcnow
 from tests.applications.applying import (
+    STEP_ONE,
     pdf_bytes,
     post_draft,
     start,
@@ -197,7 +198,7 @@ def test_a_draft_link_expires(client):
     link.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     response = client.get(f"/apply/draft/{token}")
-    assert response.status_code == 404 and "start a new" in response.get_data(as_text=True)
+    assert response.status_code == 404 and "have a new one" in response.get_data(as_text=True)
     assert post_draft(client, token, champion_name="Late").status_code == 404
     assert applications()[0].champion_name is None
 
@@ -448,3 +449,23 @@ def test_nothing_tells_whether_a_city_has_applied(client, practice_area):
     assert len(mails) == 2
     assert _same_but_secrets(mails[0].body_text) == _same_but_secrets(mails[1].body_text)
     assert len(applications()) == 2  # each is an application the committee will see
+
+
+def test_lost_links_are_emailed_again_and_the_page_says_the_same_for_anyone(client, practice_area):
+    start(client)
+    second = dict(STEP_ONE, city_name="Tempe", population="180587")
+    client.post("/apply", data=second)
+    client.get("/apply/links")  # shows (and so clears) the starts' messages
+    before = len(outbox())
+    asked = client.post("/apply/links", data={"email": "clerk@MESA.example.gov"})
+    nobody = client.post("/apply/links", data={"email": "nobody@nowhere.example"})
+    assert asked.status_code == nobody.status_code == 200
+    words = asked.get_data(as_text=True).replace("clerk@MESA.example.gov", "X")
+    assert words == nobody.get_data(as_text=True).replace("nobody@nowhere.example", "X")
+    sent = outbox()[before:]
+    assert len(sent) == 1  # one email for both applications, none for the unknown address
+    text = sent[0].body_text
+    assert "Mesa, AZ" in text and "Tempe, AZ" in text
+    draft_links = re.findall(r"/apply/draft/[A-Za-z0-9_-]+", text)
+    assert len(draft_links) == 2
+    assert client.get(draft_links[0]).status_code == 200
