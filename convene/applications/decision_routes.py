@@ -19,6 +19,8 @@ from convene.forms import Form
 
 bp = Blueprint("decisions", __name__)
 
+OUTCOMES = {outcome.value for outcome in Outcome}
+
 
 @bp.before_request
 @login_required
@@ -116,9 +118,12 @@ def send():
             chosen = [int(i) for i in chosen]
         except ValueError:
             abort(400)
-    report = decisions.send_pending(
-        current_user, None if request.form.get("which") == "all" else chosen
-    )
+    seen = {  # the outcome each decision had on the page the admin sent from
+        int(key.removeprefix("seen-")): Outcome(value)
+        for key, value in request.form.items()
+        if key.startswith("seen-") and key.removeprefix("seen-").isdigit() and value in OUTCOMES
+    }
+    report = decisions.send_pending(current_user, chosen, seen)
     for line in report.sent:
         flash(line, "success")
     for line in report.refused:

@@ -174,3 +174,17 @@ def test_the_dashboard_runs_the_same_queries_for_any_number_of_applications(
     db.session.commit()
     decisions.send_pending(admin)
     assert page_queries() == few
+
+
+def test_a_decision_changed_since_the_page_was_shown_is_not_sent(
+    admin, make_application, client_for
+):
+    application = make_application(city="Reno", state="NV")
+    decision = decisions.decide(application, Outcome.DECLINE, admin)
+    db.session.commit()
+    client = client_for(admin)
+    form = {"which": "all", f"seen-{decision.id}": "accept", "seen-x": "accept"}
+    client.post("/applications/decisions/send", data=form)
+    page = client.get("/applications/decisions").get_data(as_text=True)
+    assert "The decision was changed meanwhile" in page
+    assert db.session.scalar(select(func.count(DecisionLetter.id))) == 0
