@@ -26,6 +26,7 @@ from convene import create_app
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.accounts.passwords import hash_password
 from convene.convenings.models import Call, CallStatus, Series, SeriesHost, SeriesSkip
+from convene.demo import load_demo
 from convene.extensions import db
 
 os.environ["CONVENE_ENV"] = "testing"
@@ -84,8 +85,14 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def _schema(database_url, smtp_server):
-    app = create_app(_test_config(database_url, smtp_server))
+def uploads_folder(tmp_path_factory):
+    """Mayors' letters stored by the tests (and the demo) go here, not to instance/."""
+    return str(tmp_path_factory.mktemp("letters"))
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, smtp_server, uploads_folder):
+    app = create_app(_test_config(database_url, smtp_server, APPLICATION_UPLOADS=uploads_folder))
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -173,11 +180,12 @@ _building = threading.Lock()
 
 
 @pytest.fixture
-def make_app(database_url, smtp_server, _schema):
+def make_app(database_url, smtp_server, uploads_folder, _schema):
     """Build an app with config overrides (several apps may share the database)."""
     apps = []
 
     def factory(**overrides):
+        overrides.setdefault("APPLICATION_UPLOADS", uploads_folder)
         with _building:
             app = create_app(_test_config(database_url, smtp_server, **overrides))
         app.test_client_class = FlaskLoginClient
@@ -200,6 +208,38 @@ def app(make_app):
         db.session.remove()
         _empty_tables()
         db.session.remove()
+
+
+# The demo network's rows, table by table, from the first test of the run that loads it.
+_demo_rows: dict[str, list[dict]] = {}
+
+
+def load_demo_network() -> None:
+    """The demo network in this test's (empty) tables, as `load_demo()` leaves them.
+
+    Loading it takes some ten seconds and a dozen tests need it, so the first load's rows
+    are kept and later tests get a copy (ids, outbox and all) in a fraction of a second.
+    The tests of the loader itself call `load_demo()`."""
+    # Feed stamps are not copied: they are the feeds' cache keys, bumped by the copy itself.
+    tables = [t for t in db.metadata.sorted_tables if t.name != "feed_stamps"]
+    if not _demo_rows:
+        assert load_demo()
+        for table in tables:
+            _demo_rows[table.name] = [dict(r._mapping) for r in db.session.execute(table.select())]
+        return
+    for table in tables:
+        if _demo_rows[table.name]:
+            db.session.execute(table.insert(), _demo_rows[table.name])
+    if db.engine.dialect.name == "postgresql":
+        for table in tables:
+            if "id" in table.c and _demo_rows[table.name]:
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f'(SELECT max(id) FROM "{table.name}"))'
+                    )
+                )
+    db.session.commit()
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ from sqlalchemy import func, select
 
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.accounts.passwords import verify_password
+from convene.applications.models import Application
 from convene.config import load_config
 from convene.demo import DEMO_ENVIRONMENTS, DEMO_PASSWORD, DemoRefused, load_demo
 from convene.extensions import db
+from tests.conftest import load_demo_network
 
 LOWER_48_ZONES = {"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"}
 
@@ -26,8 +28,18 @@ def test_demo_loads_once(app):
 
 
 def test_demo_network_facts(app):
-    load(app)
-    orgs = db.session.scalars(select(Organisation)).all()
+    load_demo_network()
+    accepted = set(
+        db.session.scalars(
+            select(Application.organisation_id).where(Application.organisation_id.is_not(None))
+        )
+    )
+    everyone = db.session.scalars(select(Organisation)).all()
+    # The cities accepted from applications joined later, with their champion invited.
+    assert len(accepted) == 6
+    for city in (o for o in everyone if o.id in accepted):
+        assert city.is_city and [m.role for m in city.members] == [Role.CHAMPION], city.name
+    orgs = [o for o in everyone if o.id not in accepted]
     kinds = Counter(o.kind for o in orgs)
     assert kinds == {
         OrganisationKind.CITY: 27,
@@ -55,7 +67,7 @@ def test_demo_network_facts(app):
 
 
 def test_demo_accounts_one_per_role_share_the_password(app):
-    load(app)
+    load_demo_network()
     for role in ("admin", "host", "champion", "member"):
         member = db.session.scalar(
             select(Member).where(Member.email == f"{role}@demo.convene.test")
@@ -67,7 +79,7 @@ def test_demo_accounts_one_per_role_share_the_password(app):
 
 
 def test_demo_accounts_sign_in(app, client):
-    load(app)
+    load_demo_network()
     response = client.post(
         "/sign-in", data={"email": "admin@demo.convene.test", "password": DEMO_PASSWORD}
     )

@@ -60,8 +60,12 @@ def test_a_wrong_outcome_changes_nothing(admin, make_application, client_for):
     answer = client.post(f"/applications/{application.id}/decision", data={"outcome": "maybe"})
     assert answer.status_code == 302
     assert db.session.scalar(select(func.count(Decision.id))) == 0
-    answer = client.post("/applications/decisions/send", data={"decision": ["x"]})
-    assert answer.status_code == 400
+    for bad in ("x", "100000000000000000000"):  # not an id; an id no database holds
+        answer = client.post(
+            "/applications/decisions/send", data={"decision": [bad]}, follow_redirects=True
+        )
+        assert "nothing was sent" in answer.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Decision.id))) == 0
     assert client.post("/applications/letters/yes", data={}).status_code == 404
 
 

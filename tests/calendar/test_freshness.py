@@ -110,9 +110,11 @@ def test_series_organisations_and_members_bump_what_they_show(make_call, make_me
     assert watch.bumped() == {"all"}
     host.website = "https://partner.example.org"
     series.description = "Every other Tuesday."
-    member.name = "Dana Host"
     db.session.commit()
     assert watch.bumped() == set()
+    member.name = "Dana Host"  # shown to their roommates, in a breakout room's line
+    db.session.commit()
+    assert watch.bumped() == {"calls", f"member:{member.id}"}
     host.name = "GovEx"
     db.session.commit()
     assert watch.bumped() == {"public", "calls", f"partner:{host.id}"}

@@ -11,6 +11,7 @@ from convene.convenings.models import Attendance, CallStatus, Rsvp, RsvpAnswer
 from convene.extensions import db
 from convene.topics.models import Topic, TopicStatus
 from convene.topics.scheduling import schedule_topic
+from tests.conftest import load_demo_network
 
 PAST = timedelta(days=3)
 
@@ -378,9 +379,8 @@ def test_in_the_demo_every_call_reads_the_same_topic_in_the_list_and_on_its_page
     path set it, the list and the call's page name the same topic (or both say none yet)."""
     from convene.accounts.models import Member, Role
     from convene.convenings.listings import upcoming_calls
-    from convene.demo import load_demo
 
-    assert load_demo()
+    load_demo_network()
     admin = db.session.scalar(select(Member).where(Member.role == Role.ADMIN))
     viewer = client_for(admin)
     listing = viewer.get("/calls").get_data(as_text=True)

@@ -3,12 +3,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from convene.convenings.models import Attendance, Call, CallStatus, Rsvp, Series
-from convene.demo import load_demo
 from convene.extensions import db
+from tests.conftest import load_demo_network
 
 
 def test_demo_series_has_a_past_and_a_future(app, client):
-    assert load_demo() is True
+    load_demo_network()
     series = db.session.scalar(select(Series).where(Series.name == "Network call"))
     now = datetime.now(UTC)
     began = datetime.combine(series.first_date, series.local_time, tzinfo=UTC)

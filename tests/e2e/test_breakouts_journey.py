@@ -10,18 +10,9 @@ from sqlalchemy import select
 from convene.breakouts.models import BreakoutRoom, RoomSeat
 from convene.convenings.models import Rsvp, RsvpAnswer
 from convene.extensions import db
-from tests.conftest import PASSWORD
+from tests.e2e.browser import PHONE, sign_in
 
 pytestmark = pytest.mark.e2e
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page, base_url, member):
-    page.goto(base_url + "/sign-in")
-    page.get_by_label("Email").fill(member.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name=member.name).wait_for()
 
 
 def _room_of(member_id: int) -> int:

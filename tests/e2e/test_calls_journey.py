@@ -8,17 +8,9 @@ import pytest
 from convene.convenings import rotation
 from convene.convenings.models import Call, Series, SeriesHost
 from convene.extensions import db
-from tests.conftest import PASSWORD
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, base_url, member):
-    page.goto(base_url + "/sign-in")
-    page.get_by_label("Email").fill(member.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name=member.name).wait_for()
 
 
 def test_host_moves_a_call_and_a_phoenix_member_sees_the_new_time(

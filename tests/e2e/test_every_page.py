@@ -23,10 +23,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from convene.convenings.models import Call, CallStatus
-from convene.demo import DEMO_PASSWORD, load_demo
+from convene.demo import DEMO_PASSWORD
 from convene.extensions import db
 from convene.summit.models import AgendaItem
 from convene.topics.models import Topic, TopicStatus
+from tests.conftest import load_demo_network
 from tests.site.crawl import ANONYMOUS, ROLES, Walker, extend_demo, seed_paths, signed_in_clients
 
 # The pages' HTML does not depend on the database, and the audit takes a minute and a half:
@@ -254,7 +255,7 @@ def _long_words(member) -> None:
 
 @pytest.fixture
 def demo(app):
-    assert load_demo()
+    load_demo_network()
     extend_demo()
     return app
 

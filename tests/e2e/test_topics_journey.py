@@ -7,19 +7,11 @@ from sqlalchemy import select
 from convene.convenings.models import Call
 from convene.extensions import db
 from convene.topics.models import Topic, TopicStatus
-from tests.conftest import PASSWORD
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.e2e
 
 LABELS = {1: "1 city, 0 partners (1 vote)", 2: "2 cities, 0 partners (2 votes)"}
-
-
-def sign_in(page, base_url: str, member) -> None:
-    page.goto(base_url + "/sign-in")
-    page.get_by_label("Email").fill(member.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name=member.name)).to_be_visible()
 
 
 def test_a_city_proposes_the_network_votes_and_a_host_schedules_it(

@@ -13,17 +13,9 @@ from convene.calendar.subscriptions import subscription_for
 from convene.extensions import db
 from convene.visits.areas import add_area
 from convene.visits.models import Visit, VisitReport, VisitStatus
-from tests.conftest import PASSWORD
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, base_url, member):
-    page.goto(base_url + "/sign-in")
-    page.get_by_label("Email").fill(member.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name=member.name).wait_for()
 
 
 def _feed(page, base_url, member) -> str:

@@ -6,8 +6,8 @@ from axe_playwright_python.base import AXE_SCRIPT
 from sqlalchemy import select
 
 from convene.accounts.models import Member
-from convene.demo import load_demo
 from convene.extensions import db
+from tests.conftest import load_demo_network
 from tests.e2e.test_every_page import (
     AXE_OPTIONS,
     BLOCKING,
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 
 def test_the_ledger_pages_fit_a_phone_and_pass_the_rules(app, live_server, browser_page):
-    assert load_demo()
+    load_demo_network()
     member = db.session.scalar(select(Member).where(Member.email == "member@demo.convene.test"))
     # A name longer than a phone is wide, as people type them.
     member.organisation.name = ("City of " + "Interoperabilityofcitywidedata" * 3)[:120]

@@ -40,7 +40,7 @@ from convene.topics import proposals, scheduling
 from convene.topics.models import Topic, TopicStatus, TopicVote
 from convene.types import utcnow
 from convene.visits.models import PracticeArea
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, load_demo_network
 
 K = ActionKind
 REQUEST, CANCEL = "REQUEST", "CANCEL"
@@ -1108,12 +1108,11 @@ def test_the_demo_mail_folder_holds_an_email_of_every_kind(app, tmp_path, monkey
     import email
     import email.policy
 
-    from convene.demo import load_demo
     from convene.notifications.outbox import deliver_all
 
     monkeypatch.setitem(app.config, "MAIL_TRANSPORT", "folder")
     monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path))
-    assert load_demo()
+    load_demo_network()
     sent, failed = deliver_all()
     assert sent and not failed
     written = set()

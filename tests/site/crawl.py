@@ -16,6 +16,12 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from convene.accounts.invitations import invite_member
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
+from convene.applications.models import (
+    Decision,
+    LeadershipMeeting,
+    Review,
+    ReviewAssignment,
+)
 from convene.convenings.models import Call, CallStatus
 from convene.convenings.swaps import request_swap
 from convene.extensions import db
@@ -170,7 +176,32 @@ def extend_demo() -> None:
     add_must_not_pair(summit, people[0], people[1], "Negotiating a contract")
     db.session.add(SlotAbsence(slot_id=slot.id, member_id=people[2].id))
     db.session.add(PracticeArea(name="Participatory budgeting", slug="participatory-budgeting"))
+    # An application with a meeting coming that each admin is to review and has not yet:
+    # its page offers the review form and the meeting's.
+    reviewing = _first_application_under_review()
+    assigned = set(
+        db.session.scalars(
+            select(ReviewAssignment.member_id).where(ReviewAssignment.application_id == reviewing)
+        )
+    )
+    admins = list(db.session.scalars(select(Member.id).where(Member.role == Role.ADMIN)))
+    db.session.execute(
+        delete(Review).where(Review.application_id == reviewing, Review.member_id.in_(admins))
+    )
+    for admin_id in admins:
+        if admin_id not in assigned:
+            db.session.add(ReviewAssignment(application_id=reviewing, member_id=admin_id))
     db.session.commit()
+
+
+def _first_application_under_review() -> int:
+    """The first with a meeting with its leadership to come: its page offers the most forms."""
+    return db.session.scalar(
+        select(LeadershipMeeting.application_id)
+        .where(LeadershipMeeting.cancelled.is_(False))
+        .order_by(LeadershipMeeting.application_id)
+        .limit(1)
+    )
 
 
 def signed_in_clients(app) -> dict[str, tuple]:
@@ -200,7 +231,17 @@ def seed_paths() -> list[str]:
     held = db.session.scalar(
         select(Call.id).where(Call.status == CallStatus.HELD).order_by(Call.starts_at.desc())
     )
+    applications = []
+    # First, before the board's links fill the two pages kept per endpoint: an application
+    # with a meeting coming (extend_demo gives the admins a review to write
+    # on it), and one with a decision waiting for its letter (its page offers to take it back).
+    applications.append(f"/applications/{_first_application_under_review()}")
+    pending = db.session.scalar(
+        select(Decision.application_id).where(Decision.letter_id.is_(None)).order_by(Decision.id)
+    )
+    applications.append(f"/applications/{pending}")
     seeds = [
+        *applications,
         f"/calls/{held}",
         "/",
         "/calls",

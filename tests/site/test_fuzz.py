@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from convene.accounts.models import Member, Organisation, OrganisationKind, Role
 from convene.calendar.models import CalendarSubscription
-from convene.demo import load_demo
 from convene.extensions import db
 from convene.summit.models import Summit
+from tests.conftest import load_demo_network
 from tests.site.crawl import ANONYMOUS, ROLES, Walker, extend_demo, seed_paths, signed_in_clients
 
 HUGE = "x" * 100_000
@@ -103,7 +103,7 @@ def _check_feed(client, path: str) -> None:
 
 @pytest.fixture
 def demo(app):
-    assert load_demo()
+    load_demo_network()
     extend_demo()
     return app
 

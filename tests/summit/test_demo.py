@@ -1,13 +1,13 @@
 from sqlalchemy import func, select
 
 from convene.accounts.models import Member
-from convene.demo import load_demo
 from convene.extensions import db
 from convene.summit.models import Registration, RegistrationStatus, SocialSession, Summit
+from tests.conftest import load_demo_network
 
 
 def test_demo_summits_and_their_pages(app, client, client_for):
-    assert load_demo()
+    load_demo_network()
     past, upcoming = db.session.scalars(select(Summit).order_by(Summit.starts_on)).all()
     assert past.name == "What Works Cities Summit 2016"
     counts = dict(

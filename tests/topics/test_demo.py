@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from convene.accounts import demo as accounts_demo
 from convene.accounts.models import Member, Organisation, OrganisationKind
 from convene.convenings.models import CallStatus
-from convene.demo import load_demo
 from convene.extensions import db
 from convene.topics import demo as topics_demo
 from convene.topics.models import Topic, TopicStatus, TopicVote
 from convene.types import utcnow
+from tests.conftest import load_demo_network
 
 
 def _open_votes_per_member() -> list[int]:
@@ -23,7 +23,7 @@ def _open_votes_per_member() -> list[int]:
 
 
 def test_demo_topics_without_calls(app):
-    assert load_demo() is True
+    load_demo_network()
     statuses = dict(
         db.session.execute(select(Topic.status, func.count()).group_by(Topic.status)).all()
     )

