@@ -108,20 +108,23 @@ def send():
     if not Form().validate_on_submit():
         flash("The form expired. Please try again.", "error")
         return redirect(url_for("decisions.pending"))
+    # Only ids of letters still pending count: anything else (sent meanwhile, taken back,
+    # or not an id at all) is left out, so no value reaches the database unchecked.
+    waiting = {str(d.id): d.id for d in decisions.pending()}
     chosen = None  # all of them
     if request.form.get("which") != "all":
-        chosen = request.form.getlist("decision")
-        if not chosen:
+        asked = request.form.getlist("decision")
+        chosen = [waiting[i] for i in asked if i in waiting]
+        if not asked:
             flash("Choose the letters to send, or send them all.", "error")
             return redirect(url_for("decisions.pending"))
-        try:
-            chosen = [int(i) for i in chosen]
-        except ValueError:
-            abort(400)
+        if not chosen:
+            flash("Those letters were sent or taken back meanwhile: nothing was sent.", "warning")
+            return redirect(url_for("decisions.pending"))
     seen = {  # the outcome each decision had on the page the admin sent from
-        int(key.removeprefix("seen-")): Outcome(value)
+        waiting[key.removeprefix("seen-")]: Outcome(value)
         for key, value in request.form.items()
-        if key.startswith("seen-") and key.removeprefix("seen-").isdigit() and value in OUTCOMES
+        if key.startswith("seen-") and key.removeprefix("seen-") in waiting and value in OUTCOMES
     }
     report = decisions.send_pending(current_user, chosen, seen)
     for line in report.sent:
