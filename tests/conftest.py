@@ -39,13 +39,22 @@ def pytest_report_header(config):
     return f"convene database backend: {BACKEND}"
 
 
+def _uses_the_database(item) -> bool:
+    return "database_url" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(config, items):
-    """On SQLite, tests that need PostgreSQL's concurrency are deselected (not skipped); on
-    PostgreSQL, the slow tests whose outcome does not depend on the database are."""
-    marker = "sqlite_only" if BACKEND == "postgresql" else "postgres_only"
+    """On SQLite, tests that need PostgreSQL's concurrency are deselected (not skipped), and
+    the slow ones that run once, in the PostgreSQL pass (the fuzz test); on PostgreSQL, the
+    slow tests whose outcome does not depend on the database are (the page audit), and so is
+    every test that never opens a database (plain functions: planners, zones, text), which
+    the SQLite pass runs."""
+    markers = ("sqlite_only",) if BACKEND == "postgresql" else ("postgres_only", "postgres_pass")
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker(marker) else keep).append(item)
+        once = BACKEND == "postgresql" and not _uses_the_database(item)
+        marked = any(item.get_closest_marker(m) for m in markers)
+        (drop if marked or once else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -108,6 +108,9 @@ def demo(app):
     return app
 
 
+# Once a run, in the PostgreSQL pass: a value beyond a column's range or type fails there as
+# it does on SQLite (an id past 64 bits, a date in year 9999), and the walk takes a minute.
+@pytest.mark.postgres_pass
 def test_hostile_input_never_breaks_a_page_a_form_or_a_feed(demo, capsys):
     app = demo
     clients = signed_in_clients(app)
