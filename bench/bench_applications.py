@@ -5,9 +5,9 @@
 
 1,000 submitted applications and 20 reviewers (half admins, half partner staff), a few
 conflicts. Timed: the plain assignment over plain ids; planning from the database; the first
-assignment run with its writes (2,000 assignments, each recorded and its reviewer mailed,
-the applications moved to under review); the board as an admin and as a reviewer, after
-both reviewers of half of the applications have submitted theirs.
+assignment run with its writes (2,000 assignments, one notice a reviewer naming all of
+theirs, the applications moved to under review, each recorded); the board as an admin and
+as a reviewer, after both reviewers of half of the applications have submitted theirs.
 
 Target: the board and the assignment under 1 s each.
 """

@@ -20,8 +20,9 @@ from convene.applications.models import (
 )
 from convene.applications.reviewers import active_reviewer_ids
 from convene.extensions import db
-from convene.history.actions import record_action
+from convene.history.actions import record_action, record_actions
 from convene.history.models import ActionKind
+from convene.types import utcnow
 
 PER_APPLICATION = 2
 
@@ -133,43 +134,59 @@ def _lock_open_applications() -> None:
     ).all()
 
 
+MOVED_TO = {"status": ApplicationStatus.UNDER_REVIEW.value}
+
+
 def assign_reviewers(actor=None, per_application: int = PER_APPLICATION) -> Plan:
-    """Write the plan: new assignments, REVIEWER_ASSIGNED for each (the reviewer hears),
-    and submitted applications that now have reviewers move to under review (the applicant
-    hears). The caller commits."""
+    """Write the plan in a fixed number of statements, whatever its size: the new
+    assignments; for each reviewer, one REVIEWER_ASSIGNED naming all their new applications
+    (they hear once a run, not once an application); and submitted applications that now
+    have reviewers move to under review (for the history and the applicant's status page).
+    The caller commits."""
     _lock_open_applications()
     plan = plan_assignments(per_application)
     if not plan.added:
         return plan
-    db.session.add_all(ReviewAssignment(application_id=a, member_id=r) for a, r in plan.new_pairs)
-    db.session.flush()
-    applications = {
-        a.id: a
-        for a in db.session.scalars(
-            sa.select(Application).where(Application.id.in_(list(plan.added)))
-        )
-    }
-    members = {
-        m.id: m
-        for m in db.session.scalars(
-            sa.select(Member).where(Member.id.in_({r for _, r in plan.new_pairs}))
-        )
-    }
-    for application_id, reviewer_ids in plan.added.items():
-        application = applications[application_id]
-        for reviewer_id in reviewer_ids:
-            record_action(
-                ActionKind.REVIEWER_ASSIGNED, actor, application, member=members[reviewer_id]
+    db.session.execute(
+        sa.insert(ReviewAssignment),
+        [{"application_id": a, "member_id": r, "assigned_at": utcnow()} for a, r in plan.new_pairs],
+    )
+    moved = list(
+        db.session.scalars(
+            sa.update(Application)
+            .where(
+                Application.id.in_(list(plan.added)),
+                Application.status == ApplicationStatus.SUBMITTED,
             )
-        if application.status == ApplicationStatus.SUBMITTED:
-            application.status = ApplicationStatus.UNDER_REVIEW
-            record_action(
-                ActionKind.APPLICATION_UNDER_REVIEW,
-                actor,
-                application,
-                before={"status": ApplicationStatus.SUBMITTED},
-                after={"status": ApplicationStatus.UNDER_REVIEW},
-            )
+            .values(status=ApplicationStatus.UNDER_REVIEW)
+            .returning(Application.id)
+        )
+    )
+    record_actions(
+        ActionKind.APPLICATION_UNDER_REVIEW,
+        actor,
+        [
+            {
+                "application_id": a,
+                "before": {"status": "submitted"},
+                "after": {"status": "under_review"},
+            }
+            for a in sorted(moved)
+        ],
+    )
+    by_reviewer: dict[int, list[int]] = defaultdict(list)
+    for application_id, reviewer_id in plan.new_pairs:
+        by_reviewer[reviewer_id].append(application_id)
+    members = db.session.scalars(sa.select(Member).where(Member.id.in_(list(by_reviewer))))
+    for member in sorted(members, key=lambda m: m.id):
+        ids = sorted(by_reviewer[member.id])
+        record_action(
+            ActionKind.REVIEWER_ASSIGNED,
+            actor,
+            member=member,
+            application_id=ids[0] if len(ids) == 1 else None,
+            applications=ids,
+        )
     return plan
 
 

@@ -221,7 +221,9 @@ def _application_line(action: Action, by: str, on: str, zone: str) -> str:
     if kind == K.APPLICATION_UNDER_REVIEW:
         return f"Under review{by}{on}"
     if kind == K.REVIEWER_ASSIGNED:
-        return f"{_who(action.member, 'A reviewer')} asked to review{by}{on}"
+        count = len(details.get("applications") or ()) or 1
+        what = "" if count == 1 else f" {count} applications"
+        return f"{_who(action.member, 'A reviewer')} asked to review{what}{by}{on}"
     meeting = _instant(after.get("starts_at"))
     when = f" for {_on(meeting, zone)}, {localize(meeting, zone):%H:%M %Z}" if meeting else ""
     if kind == K.MEETING_SCHEDULED:

@@ -43,6 +43,14 @@ def _get(model, row_id):
     return db.session.get(model, row_id) if row_id else None
 
 
+def _all(model, ids) -> list:
+    """The rows with these ids, in their order (one query; none for no ids)."""
+    if not ids:
+        return []
+    found = {row.id: row for row in db.session.scalars(db.select(model).where(model.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 def _page(endpoint: str, **values) -> str | None:
     """A page's address, or None while no blueprint serves it."""
     if endpoint not in current_app.view_functions:
@@ -68,6 +76,12 @@ def _links(context: dict) -> dict:
         links["visit"] = external_url("visits.visit", visit_id=visit.id)
         if slug := context["details"].get("report_city"):
             links["report"] = external_url("visits.report", visit_id=visit.id, slug=slug)
+    if given := context.get("applications"):
+        links["applications"] = (
+            _page("reviews.application", application_id=given[0].id)
+            if len(given) == 1
+            else _page("reviews.board")
+        )
     if (application := context.get("application")) is not None:
         links["application"] = _page("reviews.application", application_id=application.id)
         if (city := application.organisation) is not None:
@@ -108,6 +122,7 @@ def context_for(action: Action) -> dict:
         "verb": details.get("verb"),
         "visit": action.visit,
         "application": _get(Application, action.application_id),
+        "applications": _all(Application, details.get("applications")),
         "meeting": meeting_of(action) if action.kind.value.startswith("application.") else None,
         "letter": _get(DecisionLetter, details.get("letter_id")),
         "_events": {},  # events built once per action, shared by its messages
@@ -120,6 +135,11 @@ def context_for(action: Action) -> dict:
             db.select(Rsvp).where(
                 Rsvp.call_id == action.call_id, Rsvp.member_id == action.member_id
             )
+        )
+    if context["applications"]:
+        given = context["applications"]
+        context["reviewing"] = (
+            given[0].city_label if len(given) == 1 else f"{len(given)} applications"
         )
     context["links"] = _links(context)
     context["topic_url"] = context["links"].get("topic")

@@ -305,13 +305,14 @@ TABLE: dict[K, tuple[Told, ...]] = {
         Told(a.admins, "applications/new_application",
              "New application: {application.city_label}", link="application"),
     ),
-    K.APPLICATION_UNDER_REVIEW: (
-        Told(a.applicant, "applications/under_review",
-             "Your application for {application.city_label} is under review", link="status"),
-    ),
+    # The applicant follows this step on the status page (their confirmation says so, and
+    # what comes next is written to them): a run that assigns a thousand applications
+    # records the step for each in one statement.
+    K.APPLICATION_UNDER_REVIEW: (),
+    # One message a run for each reviewer, naming every application they were given.
     K.REVIEWER_ASSIGNED: (
         Told(a.assigned_reviewer, "applications/reviewer_assigned",
-             "Please review: {application.city_label}", link="application"),
+             "Please review: {reviewing}", link="applications"),
     ),
     K.MEETING_SCHEDULED: (
         Told(a.reviewers_and_admins, "applications/meeting_for_committee",

@@ -70,16 +70,19 @@ def test_assigning_records_each_assignment_and_moves_to_under_review(
     for application in (first, second):
         db.session.refresh(application)
         assert application.status == ApplicationStatus.UNDER_REVIEW
+    # Each reviewer is told once, of all the applications they were given.
     assigned = _kinds(ActionKind.REVIEWER_ASSIGNED)
-    assert len(assigned) == 4
-    assert {a.application_id for a in assigned} == {first.id, second.id}
-    assert {a.member_id for a in assigned} <= {r.id for r in reviewers}
-    assert len(_kinds(ActionKind.APPLICATION_UNDER_REVIEW)) == 2
+    given = {a.member_id: a.details["applications"] for a in assigned}
+    assert len(assigned) == len(given) <= 3 and set(given) <= {r.id for r in reviewers}
+    assert sorted(i for ids in given.values() for i in ids) == sorted([first.id, second.id] * 2)
+    moved = _kinds(ActionKind.APPLICATION_UNDER_REVIEW)
+    assert {a.application_id for a in moved} == {first.id, second.id}
+    assert all(a.after == {"status": "under_review"} for a in moved)
     # A second run changes nothing and records nothing.
     again = assign_reviewers()
     db.session.commit()
     assert not again.added
-    assert len(_kinds(ActionKind.REVIEWER_ASSIGNED)) == 4
+    assert len(_kinds(ActionKind.REVIEWER_ASSIGNED)) == len(assigned)
 
 
 def test_a_conflict_after_assignment_removes_it_and_the_next_run_replaces_it(
@@ -128,5 +131,24 @@ def test_planning_reads_a_fixed_number_of_queries(make_application, make_reviewe
         with count_queries() as q:
             plan = plan_assignments()
         assert len(plan) == n
+        counts.append(q.count)
+    assert counts[0] == counts[1]
+
+
+def test_an_assignment_run_writes_in_a_fixed_number_of_queries(
+    make_application, make_reviewer, count_queries
+):
+    """However many applications a run assigns, with the same reviewers: the same queries
+    (one notice for each reviewer, the rest in bulk)."""
+    for _ in range(3):
+        make_reviewer("partner")
+    counts = []
+    for n in (10, 40):
+        for _ in range(n):
+            make_application()
+        with count_queries() as q:
+            plan = assign_reviewers()
+        db.session.commit()
+        assert len(plan.added) == n and not plan.short
         counts.append(q.count)
     assert counts[0] == counts[1]

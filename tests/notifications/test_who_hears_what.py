@@ -931,7 +931,7 @@ def _application_under_review(w):
     _assigned(w)
     yield
     assignment.assign_reviewers(w.admin)
-    yield {APPLICANT: None}
+    yield {}  # the status page shows it; the confirmation said so
 
 
 @case(K.REVIEWER_ASSIGNED)
