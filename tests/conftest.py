@@ -46,7 +46,8 @@ def _uses_the_database(item) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """On SQLite, tests that need PostgreSQL's concurrency are deselected (not skipped), and
-    the slow ones that run once, in the PostgreSQL pass (the fuzz test); on PostgreSQL, the
+    the slow ones that run once, in the PostgreSQL pass (the fuzz test and the browser
+    journeys); on PostgreSQL, the
     slow tests whose outcome does not depend on the database are (the page audit), and so is
     every test that never opens a database (plain functions: planners, zones, text), which
     the SQLite pass runs."""
@@ -54,8 +55,15 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         once = BACKEND == "postgresql" and not _uses_the_database(item)
+        # A browser runs each test once: the page audits (sqlite_only) in the SQLite pass,
+        # the journeys in the PostgreSQL pass.
+        journey = (
+            BACKEND == "sqlite"
+            and item.get_closest_marker("e2e")
+            and not item.get_closest_marker("sqlite_only")
+        )
         marked = any(item.get_closest_marker(m) for m in markers)
-        (drop if marked or once else keep).append(item)
+        (drop if marked or once or journey else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
